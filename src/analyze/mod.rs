@@ -1,0 +1,1 @@
+//! Connection tracking over decoded segments: handshakes, joins, data sequence, validation.

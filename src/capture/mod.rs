@@ -1,0 +1,1 @@
+//! Capture files (pcap, pcapng) streamed frame by frame down to TCP segments.

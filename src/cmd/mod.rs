@@ -1,0 +1,50 @@
+//! One module per subcommand; [`run`] dispatches to it and maps the outcome to an exit code.
+//!
+//! A command module reads its `Args`, collects what it needs from the sources (`kernel`,
+//! `capture`), composes a report and hands it to [`Output`]. It never prints by itself.
+
+pub mod completions;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::output::{Format, Output, Style};
+
+/// The exit codes, documented in the README and the man page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// 0: done. Anomalies in a capture and "MPTCP is off" from `status` are answers, not failures.
+    Ok,
+    /// 1: a check found a problem that keeps MPTCP from working (errors also exit 1, from `main`).
+    Problem,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Ok => ExitCode::SUCCESS,
+            Status::Problem => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Runs one command line against `out` (stdout in the binary, a `Vec<u8>` in tests).
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let format = if cli.json { Format::Json } else { Format::Text };
+    let mut output = Output::new(out, format, Style::from_choice(cli.color));
+    let status = match cli.command {
+        Command::Completions(args) => completions::run_completions(&args, &mut output)?,
+        Command::Man => completions::run_man(&mut output)?,
+    };
+    output.flush()?;
+    Ok(status)
+}
+
+/// A closed pipe (`mptcpstat decode big.pcap | head`) ends the run normally.
+#[must_use]
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}

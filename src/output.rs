@@ -1,0 +1,172 @@
+//! Rendering: every report leaves through [`Output`], as a table/line or as JSON.
+//!
+//! A command builds a value that implements [`Render`]; `Output` decides its form. Whole reports
+//! are one JSON document; streamed records (`decode`, `monitor`) are JSON Lines, flushed each.
+//! This is the only module, with `main.rs`, that writes to stdout or stderr.
+
+use std::io::{self, IsTerminal, Write};
+
+use comfy_table::{Table, presets};
+use serde::Serialize;
+
+use crate::cli::ColorWhen;
+
+/// How reports leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Colour for human output: on only when asked for, or on a terminal without `NO_COLOR`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    /// Resolves `--color` against stdout and `NO_COLOR` (<https://no-color.org>).
+    #[must_use]
+    pub fn from_choice(when: ColorWhen) -> Self {
+        let color = match when {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && io::stdout().is_terminal()
+            }
+        };
+        Style { color }
+    }
+
+    /// Text that signals trouble (red).
+    #[must_use]
+    pub fn bad(self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    /// Text that deserves a second look (yellow).
+    #[must_use]
+    pub fn warn(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    /// Text that says all is well (green).
+    #[must_use]
+    pub fn good(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    /// Headings and the answer that matters most (bold).
+    #[must_use]
+    pub fn strong(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn paint(self, sgr: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// A report or a record that can be shown to a person as well as serialised.
+pub trait Render: Serialize {
+    /// Human form: a report's tables, or a streamed record's one line (with its newline).
+    fn render(&self, w: &mut dyn Write, style: Style) -> io::Result<()>;
+}
+
+/// Where every command's results go.
+pub struct Output<'w> {
+    out: &'w mut dyn Write,
+    format: Format,
+    style: Style,
+}
+
+impl<'w> Output<'w> {
+    pub fn new(out: &'w mut dyn Write, format: Format, style: Style) -> Self {
+        Output { out, format, style }
+    }
+
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    #[must_use]
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    /// A whole report: one JSON document, or its tables.
+    pub fn report(&mut self, r: &impl Render) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *self.out, r).map_err(io::Error::from)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Text => r.render(self.out, self.style),
+        }
+    }
+
+    /// One streamed record (a packet, an event): one JSON line or one text line.
+    ///
+    /// Not flushed here: call [`Output::flush`] where the stream may pause (live events), so
+    /// that a capture of millions of packets is not written one system call per line.
+    pub fn record(&mut self, r: &impl Render) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut *self.out, r).map_err(io::Error::from)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Text => r.render(self.out, self.style),
+        }
+    }
+
+    /// Raw text, for generated files (completions, man page) that have no JSON form.
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// A progress line on stderr, only when stderr is a terminal; it overwrites itself.
+    pub fn progress(&mut self, line: &str) {
+        if io::stderr().is_terminal() {
+            eprint!("\r\x1b[2K{line}");
+        }
+    }
+
+    /// Clears the progress line, if one was drawn.
+    pub fn progress_done(&mut self) {
+        if io::stderr().is_terminal() {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+/// The one table style: borderless like `ss`, capitalised headers, two spaces between columns.
+///
+/// Print it with [`write_table`], which drops trailing spaces.
+#[must_use]
+pub fn table(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING);
+    t.set_header(headers.iter().copied());
+    for column in t.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    t
+}
+
+/// Writes a table made by [`table`], without trailing spaces, and a final newline.
+pub fn write_table(w: &mut dyn Write, t: &Table) -> io::Result<()> {
+    for line in t.lines() {
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}

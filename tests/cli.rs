@@ -1,0 +1,1 @@
+//! Hermetic tests of the binary: golden cases under `tests/cmd/`, generated files in sync.

@@ -1,0 +1,1 @@
+//! End-to-end tests against the running kernel, in network namespaces each test creates and removes.
