@@ -42,6 +42,12 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Decode every MPTCP option in a capture, one line per packet.
+    #[command(after_help = cmd::decode::EXAMPLES)]
+    Decode(cmd::decode::Args),
+    /// Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies.
+    #[command(after_help = cmd::analyze::EXAMPLES)]
+    Analyze(cmd::analyze::Args),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
     /// Print the man page (roff).

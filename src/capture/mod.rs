@@ -240,6 +240,13 @@ impl fmt::Display for TcpFlags {
     }
 }
 
+/// As text, like the table: `"S."`.
+impl Serialize for TcpFlags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A frame that could not be read as far as it should: a finding, decoding goes on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FrameIssue {

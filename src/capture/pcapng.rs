@@ -127,7 +127,7 @@ pub(crate) fn read<R: Read, F: FnMut(Event<'_>) -> ControlFlow<()>>(
         }
         let block_type = endian.u32(head, 0);
         let len = endian.u32(head, 4) as usize;
-        if len < 12 || len % 4 != 0 {
+        if len < 12 || !len.is_multiple_of(4) {
             return Err(corrupt(
                 sink,
                 offset,

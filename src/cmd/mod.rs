@@ -3,7 +3,9 @@
 //! A command module reads its `Args`, collects what it needs from the sources (`kernel`,
 //! `capture`), composes a report and hands it to [`Output`]. It never prints by itself.
 
+pub mod analyze;
 pub mod completions;
+pub mod decode;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -34,6 +36,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Status> {
     let format = if cli.json { Format::Json } else { Format::Text };
     let mut output = Output::new(out, format, Style::from_choice(cli.color));
     let status = match cli.command {
+        Command::Decode(args) => decode::run(&args, &mut output)?,
+        Command::Analyze(args) => analyze::run(&args, &mut output)?,
         Command::Completions(args) => completions::run_completions(&args, &mut output)?,
         Command::Man => completions::run_man(&mut output)?,
     };

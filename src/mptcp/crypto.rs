@@ -164,12 +164,12 @@ pub struct Checksum {
 
 impl Checksum {
     pub fn add(&mut self, mut bytes: &[u8]) {
-        if self.odd {
-            if let [b, rest @ ..] = bytes {
-                self.sum += u64::from(*b);
-                self.odd = false;
-                bytes = rest;
-            }
+        if self.odd
+            && let [b, rest @ ..] = bytes
+        {
+            self.sum += u64::from(*b);
+            self.odd = false;
+            bytes = rest;
         }
         let mut words = bytes.chunks_exact(2);
         for w in &mut words {

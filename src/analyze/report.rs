@@ -1,0 +1,273 @@
+//! What `analyze` reports: connections, their subflows, events and anomalies (the JSON contract).
+//!
+//! Times are seconds since the first frame. "Client" is the host that sent the SYN of the
+//! connection's first subflow; a subflow's own client is the host that sent its SYN.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::mptcp::{Key, Token};
+
+/// The whole analysis of one capture.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Frames in the capture.
+    pub packets: u64,
+    pub tcp_segments: u64,
+    /// TCP segments that carried at least one MPTCP option.
+    pub mptcp_segments: u64,
+    /// Connections that never tried MPTCP (SYNs without MP_CAPABLE); they are not listed.
+    pub plain_tcp_connections: u64,
+    /// Seconds from the first frame to the last.
+    pub duration: f64,
+    pub connections: Vec<ConnectionReport>,
+    /// Subflows seen without their handshake that no data proved to belong to a connection.
+    pub unlinked_subflows: Vec<SubflowReport>,
+    /// Findings that belong to no connection: capture problems, joins with unknown tokens.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Which host did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    #[must_use]
+    pub fn other(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+
+    /// 0 for data the client sends, 1 for data the server sends.
+    #[must_use]
+    pub fn index(self) -> usize {
+        match self {
+            Side::Client => 0,
+            Side::Server => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionReport {
+    pub id: usize,
+    pub version: Option<u8>,
+    pub client_key: Option<Key>,
+    pub server_key: Option<Key>,
+    /// Token derived from the client's key: what the server's joins carry.
+    pub client_token: Option<Token>,
+    /// Token derived from the server's key: what the client's joins carry.
+    pub server_token: Option<Token>,
+    pub client_idsn: Option<u64>,
+    pub server_idsn: Option<u64>,
+    pub client_addr: IpAddr,
+    pub client_port: u16,
+    pub server_addr: IpAddr,
+    pub server_port: u16,
+    /// `syn_sent`, `established`, `closed` (DATA_FIN both ways), `reset`, `fastclosed`.
+    pub state: &'static str,
+    pub fallback: bool,
+    /// Why it fell back to TCP: `syn_ack_without_mp_capable`, `infinite_mapping`, `mp_fail`, ...
+    pub fallback_reason: Option<&'static str>,
+    /// Whether DSS checksums were negotiated (flag A in either SYN).
+    pub checksums: bool,
+    pub first_seen: f64,
+    pub last_seen: f64,
+    /// TCP payload bytes on all subflows (retransmissions included).
+    pub bytes_client_to_server: u64,
+    pub bytes_server_to_client: u64,
+    /// MPTCP-level bytes: distinct data sequence space covered by mappings.
+    pub data_bytes_client_to_server: u64,
+    pub data_bytes_server_to_client: u64,
+    /// The same data sent again on a different subflow than the first time.
+    pub reinjections_client_to_server: u64,
+    pub reinjected_bytes_client_to_server: u64,
+    pub reinjections_server_to_client: u64,
+    pub reinjected_bytes_server_to_client: u64,
+    pub validation: Validation,
+    pub subflows: Vec<SubflowReport>,
+    /// Which subflow carried data when: runs of activity, split at pauses of a second or more.
+    pub timeline: Vec<Run>,
+    pub events: Vec<Event>,
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// One TCP subflow of a connection (or an unlinked one).
+#[derive(Debug, Clone, Serialize)]
+#[allow(clippy::struct_excessive_bools)] // JSON fields, each a yes/no question
+pub struct SubflowReport {
+    /// Index within the connection (0 is the first subflow), or within `unlinked_subflows`.
+    pub id: usize,
+    pub client_addr: IpAddr,
+    pub client_port: u16,
+    pub server_addr: IpAddr,
+    pub server_port: u16,
+    /// Opened by MP_JOIN (false for the first subflow).
+    pub join: bool,
+    /// Whether its SYN was in the capture; without it, client and server are a guess.
+    pub handshake: bool,
+    /// Address IDs of both ends: 0 for the first subflow, from MP_JOIN otherwise.
+    pub client_addr_id: Option<u8>,
+    pub server_addr_id: Option<u8>,
+    /// Whether either host last asked for this subflow to be a backup (MP_JOIN B, MP_PRIO).
+    pub backup: bool,
+    pub backup_client: bool,
+    pub backup_server: bool,
+    /// `syn_sent`, `established`, `closed` (FIN both ways), `reset`.
+    pub state: &'static str,
+    pub first_seen: f64,
+    pub last_seen: f64,
+    pub packets_client_to_server: u64,
+    pub packets_server_to_client: u64,
+    /// TCP payload bytes seen (retransmissions included).
+    pub bytes_client_to_server: u64,
+    pub bytes_server_to_client: u64,
+    /// This subflow's share of the connection's payload bytes, 0 to 1.
+    pub share: f64,
+    /// SYN to third ACK, in milliseconds (Wireshark's initial RTT).
+    pub handshake_rtt_ms: Option<f64>,
+    pub retransmissions_client_to_server: u64,
+    pub retransmissions_server_to_client: u64,
+    /// MP_TCPRST reason on the reset that closed it, if any.
+    pub reset_reason: Option<u8>,
+}
+
+/// A stretch of time during which a subflow carried data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub subflow: usize,
+    pub start: f64,
+    pub end: f64,
+    pub bytes: u64,
+}
+
+/// Counts of what was checked, per connection.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Validation {
+    pub join_hmac: Counts,
+    pub add_addr_hmac: Counts,
+    pub dss_checksum: Counts,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub ok: u64,
+    /// ADD_ADDR only: matched with the leftmost 64 bits, as early Linux kernels computed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ok_leftmost: Option<u64>,
+    pub bad: u64,
+    /// Keys unknown (handshake not captured), or payload cut by the snapshot length.
+    pub not_verifiable: u64,
+}
+
+/// Something that happened to a connection, in capture order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub time: f64,
+    pub frame: u64,
+    #[serde(flatten)]
+    pub what: EventKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The MP_CAPABLE handshake completed (keys of both hosts seen).
+    Established {
+        subflow: usize,
+    },
+    /// An MP_JOIN SYN for this connection.
+    Join {
+        subflow: usize,
+        by: Side,
+        addr_id: u8,
+        backup: bool,
+    },
+    /// The third ACK of a join: the subflow can carry data.
+    JoinEstablished {
+        subflow: usize,
+    },
+    AddAddr {
+        by: Side,
+        addr_id: u8,
+        addr: IpAddr,
+        port: Option<u16>,
+        echo: bool,
+        /// `ok`, `ok_leftmost`, `bad`, `not_verifiable`, or null for an echo or v0.
+        hmac: Option<&'static str>,
+    },
+    RemoveAddr {
+        by: Side,
+        addr_ids: Vec<u8>,
+    },
+    MpPrio {
+        subflow: usize,
+        by: Side,
+        backup: bool,
+        addr_id: Option<u8>,
+    },
+    Fallback {
+        subflow: usize,
+        reason: &'static str,
+    },
+    MpFail {
+        subflow: usize,
+        by: Side,
+        dsn: u64,
+    },
+    Fastclose {
+        subflow: usize,
+        by: Side,
+    },
+    MpTcprst {
+        subflow: usize,
+        by: Side,
+        reason: u8,
+        reason_name: Option<&'static str>,
+        transient: bool,
+    },
+    DataFin {
+        subflow: usize,
+        by: Side,
+        dsn: u64,
+    },
+    SubflowFin {
+        subflow: usize,
+        by: Side,
+    },
+    SubflowReset {
+        subflow: usize,
+        by: Side,
+    },
+    /// Data stopped on one subflow and went on on another.
+    Failover {
+        /// Whose data moved.
+        by: Side,
+        from_subflow: usize,
+        to_subflow: usize,
+        /// Last data on the old subflow to the first data after it on the new one.
+        gap_ms: f64,
+        /// Last data on the old subflow until the peer's data ACK covered it. Larger than
+        /// `gap_ms`, it says that data was stranded on the old path and had to be sent again.
+        last_data_acked_ms: Option<f64>,
+        /// The new subflow was a backup.
+        to_backup: bool,
+    },
+}
+
+/// A finding: the capture or an endpoint did something wrong or unverifiable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Anomaly {
+    pub kind: &'static str,
+    pub frame: Option<u64>,
+    pub time: Option<f64>,
+    pub subflow: Option<usize>,
+    pub detail: String,
+}

@@ -1,0 +1,376 @@
+//! `analyze FILE|-`: rebuild the MPTCP connections of a capture, say what happened, check them.
+//!
+//! One pass over the capture with [`Analyzer`]; the report is printed at the end: one block
+//! per connection (tokens, keys, version, state; its subflows with their share of the bytes;
+//! events; anomalies), or one JSON document with `--json`.
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::analyze::report::{
+    Anomaly, ConnectionReport, Counts, EventKind, Report, Side, SubflowReport,
+};
+use crate::analyze::{Analyzer, Limits};
+use crate::capture::{self, Event};
+use crate::cmd::Status;
+use crate::output::{self, Output, Render, Style};
+
+pub const EXAMPLES: &str = "Examples:
+  mptcpstat analyze testdata/pcap/v1-failover.pcap
+  mptcpstat analyze --json capture.pcapng | jq '.connections[] | {server_token, subflows: [.subflows[].share]}'
+  tcpdump -i any -w - 'tcp port 5201' | mptcpstat analyze -";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Capture file (pcap or pcapng), or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+
+    /// Most connections to track; later ones are counted, not analyzed.
+    #[arg(long, default_value_t = Limits::default().connections, value_name = "N")]
+    pub max_connections: usize,
+}
+
+pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
+    let input = capture::open_input(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let limits = Limits {
+        connections: args.max_connections,
+        flows: args
+            .max_connections
+            .saturating_mul(2)
+            .max(Limits::default().flows),
+        ..Limits::default()
+    };
+    let report =
+        analyze(input, limits, out).with_context(|| format!("reading {}", args.file.display()))?;
+    out.report(&report)?;
+    Ok(Status::Ok)
+}
+
+/// Reads a whole capture into a report; progress goes to stderr when it is a terminal.
+pub fn analyze(
+    input: impl io::Read,
+    limits: Limits,
+    out: &mut Output<'_>,
+) -> anyhow::Result<Report> {
+    let mut analyzer = Analyzer::new(limits);
+    let mut seen = 0u64;
+    let summary = capture::read_capture(input, |event| {
+        match event {
+            Event::Segment(seg) => analyzer.segment(&seg),
+            Event::Issue(issue) => analyzer.issue(&issue),
+        }
+        seen += 1;
+        if seen.is_multiple_of(1 << 20) {
+            out.progress(&format!("{seen} frames read"));
+        }
+        ControlFlow::Continue(())
+    });
+    out.progress_done();
+    let summary = summary?;
+    Ok(analyzer.finish(summary.frames))
+}
+
+impl Render for Report {
+    fn render(&self, w: &mut dyn Write, style: Style) -> io::Result<()> {
+        writeln!(
+            w,
+            "{} frames, {} TCP segments ({} with MPTCP options), {:.3} s; {} MPTCP connection{}, {} plain TCP",
+            self.packets,
+            self.tcp_segments,
+            self.mptcp_segments,
+            self.duration,
+            self.connections.len(),
+            plural(self.connections.len()),
+            self.plain_tcp_connections
+        )?;
+        for c in &self.connections {
+            writeln!(w)?;
+            render_connection(c, w, style)?;
+        }
+        if !self.unlinked_subflows.is_empty() {
+            writeln!(w)?;
+            writeln!(
+                w,
+                "{}",
+                style.strong("Subflows seen without their handshake, in no known connection")
+            )?;
+            subflow_table(&self.unlinked_subflows, w)?;
+        }
+        if !self.anomalies.is_empty() {
+            writeln!(w)?;
+            writeln!(w, "{}", style.strong("Capture anomalies"))?;
+            anomaly_lines(&self.anomalies, w, style)?;
+        }
+        Ok(())
+    }
+}
+
+fn render_connection(c: &ConnectionReport, w: &mut dyn Write, style: Style) -> io::Result<()> {
+    let version = c
+        .version
+        .map_or_else(|| "v?".to_owned(), |v| format!("v{v}"));
+    let head = format!(
+        "Connection {}  MPTCP {version}  {} -> {}  {}",
+        c.id,
+        endpoint(&c.client_addr.to_string(), c.client_port),
+        endpoint(&c.server_addr.to_string(), c.server_port),
+        c.state
+    );
+    writeln!(w, "{}", style.strong(&head))?;
+    let hex = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    writeln!(
+        w,
+        "  client token {}  key {}    server token {}  key {}",
+        hex(c.client_token.map(|t| t.to_string())),
+        hex(c.client_key.map(|k| k.to_string())),
+        hex(c.server_token.map(|t| t.to_string())),
+        hex(c.server_key.map(|k| k.to_string())),
+    )?;
+    if let Some(reason) = c.fallback_reason {
+        writeln!(
+            w,
+            "  {}",
+            style.warn(&format!("fell back to TCP: {}", reason.replace('_', " ")))
+        )?;
+    }
+    writeln!(
+        w,
+        "  data {} client->server, {} server->client; subflow payload {} / {}; reinjected {} / {}",
+        bytes(c.data_bytes_client_to_server),
+        bytes(c.data_bytes_server_to_client),
+        bytes(c.bytes_client_to_server),
+        bytes(c.bytes_server_to_client),
+        bytes(c.reinjected_bytes_client_to_server),
+        bytes(c.reinjected_bytes_server_to_client),
+    )?;
+    let v = &c.validation;
+    writeln!(
+        w,
+        "  checks: join HMAC {}; ADD_ADDR HMAC {}; DSS checksum {}",
+        counts(&v.join_hmac),
+        counts(&v.add_addr_hmac),
+        if c.checksums {
+            counts(&v.dss_checksum)
+        } else {
+            "not negotiated".into()
+        }
+    )?;
+    subflow_table(&c.subflows, w)?;
+    if !c.events.is_empty() {
+        writeln!(w, "  Events")?;
+        for e in &c.events {
+            writeln!(w, "    {:>10.6}  {}", e.time, describe(&e.what))?;
+        }
+    }
+    if !c.anomalies.is_empty() {
+        writeln!(w, "  Anomalies")?;
+        anomaly_lines(&c.anomalies, w, style)?;
+    }
+    Ok(())
+}
+
+fn subflow_table(subflows: &[SubflowReport], w: &mut dyn Write) -> io::Result<()> {
+    let mut t = output::table(&[
+        "  Sf", "Client", "Server", "Kind", "IDs", "Backup", "State", "First", "Last", "C->S",
+        "S->C", "Share", "RTT ms", "Retrans",
+    ]);
+    for s in subflows {
+        let ids = format!(
+            "{}/{}",
+            s.client_addr_id.map_or("-".into(), |i| i.to_string()),
+            s.server_addr_id.map_or("-".into(), |i| i.to_string())
+        );
+        let kind = match (s.join, s.handshake) {
+            (false, true) => "initial",
+            (true, true) => "join",
+            (_, false) => "midstream",
+        };
+        t.add_row(vec![
+            format!("  {}", s.id),
+            endpoint(&s.client_addr.to_string(), s.client_port),
+            endpoint(&s.server_addr.to_string(), s.server_port),
+            kind.to_owned(),
+            ids,
+            if s.backup { "yes" } else { "no" }.to_owned(),
+            s.state.to_owned(),
+            format!("{:.3}", s.first_seen),
+            format!("{:.3}", s.last_seen),
+            bytes(s.bytes_client_to_server),
+            bytes(s.bytes_server_to_client),
+            format!("{:.1}%", s.share * 100.0),
+            s.handshake_rtt_ms.map_or("-".into(), |r| format!("{r:.3}")),
+            (s.retransmissions_client_to_server + s.retransmissions_server_to_client).to_string(),
+        ]);
+    }
+    output::write_table(w, &t)
+}
+
+fn anomaly_lines(anomalies: &[Anomaly], w: &mut dyn Write, style: Style) -> io::Result<()> {
+    for a in anomalies {
+        let at = match (a.frame, a.time) {
+            (Some(f), Some(t)) => format!("frame {f} at {t:.6}: "),
+            (Some(f), None) => format!("frame {f}: "),
+            _ => String::new(),
+        };
+        writeln!(w, "    {} {at}{}", style.bad(a.kind), a.detail)?;
+    }
+    Ok(())
+}
+
+/// One line for an event, in words.
+#[allow(clippy::too_many_lines)] // one arm per kind of event
+fn describe(e: &EventKind) -> String {
+    let side = |s: &Side| match s {
+        Side::Client => "client",
+        Side::Server => "server",
+    };
+    match e {
+        EventKind::Established { subflow } => format!("established on subflow {subflow}"),
+        EventKind::Join {
+            subflow,
+            by,
+            addr_id,
+            backup,
+        } => format!(
+            "{} joins subflow {subflow} (address ID {addr_id}{})",
+            side(by),
+            if *backup { ", backup" } else { "" }
+        ),
+        EventKind::JoinEstablished { subflow } => format!("subflow {subflow} established"),
+        EventKind::AddAddr {
+            by,
+            addr_id,
+            addr,
+            port,
+            echo,
+            hmac,
+        } => format!(
+            "{} {} address ID {addr_id} {}{}{}",
+            side(by),
+            if *echo { "echoes" } else { "announces" },
+            addr,
+            port.map_or(String::new(), |p| format!(" port {p}")),
+            hmac.map_or(String::new(), |h| format!(
+                " (HMAC {})",
+                h.replace('_', " ")
+            ))
+        ),
+        EventKind::RemoveAddr { by, addr_ids } => {
+            format!("{} removes address ID {addr_ids:?}", side(by))
+        }
+        EventKind::MpPrio {
+            subflow,
+            by,
+            backup,
+            addr_id,
+        } => format!(
+            "{} sets {} {} backup",
+            side(by),
+            addr_id.map_or(format!("subflow {subflow}"), |id| format!(
+                "address ID {id}"
+            )),
+            if *backup { "to" } else { "off" }
+        ),
+        EventKind::Fallback { subflow, reason } => {
+            format!(
+                "falls back to TCP on subflow {subflow}: {}",
+                reason.replace('_', " ")
+            )
+        }
+        EventKind::MpFail { subflow, by, dsn } => format!(
+            "{} sends MP_FAIL on subflow {subflow} at DSN {dsn}",
+            side(by)
+        ),
+        EventKind::Fastclose { subflow, by } => format!(
+            "{} fast-closes the connection (on subflow {subflow})",
+            side(by)
+        ),
+        EventKind::MpTcprst {
+            subflow,
+            by,
+            reason,
+            reason_name,
+            transient,
+        } => format!(
+            "{} resets subflow {subflow}: reason {reason}{}{}",
+            side(by),
+            reason_name.map_or(String::new(), |n| format!(" ({})", n.replace('_', " "))),
+            if *transient { ", transient" } else { "" }
+        ),
+        EventKind::DataFin { subflow, by, dsn } => format!(
+            "{} sends DATA_FIN (DSN {dsn}) on subflow {subflow}",
+            side(by)
+        ),
+        EventKind::SubflowFin { subflow, by } => {
+            format!("{} closes subflow {subflow} (FIN)", side(by))
+        }
+        EventKind::SubflowReset { subflow, by } => {
+            format!("{} resets subflow {subflow} (RST)", side(by))
+        }
+        EventKind::Failover {
+            by,
+            from_subflow,
+            to_subflow,
+            gap_ms,
+            last_data_acked_ms,
+            to_backup,
+        } => format!(
+            "{}'s data moves from subflow {from_subflow} to {}subflow {to_subflow}: gap {gap_ms:.1} ms{}",
+            side(by),
+            if *to_backup { "backup " } else { "" },
+            last_data_acked_ms.map_or(String::new(), |r| format!(
+                ", its last data acknowledged after {r:.1} ms"
+            ))
+        ),
+    }
+}
+
+fn counts(c: &Counts) -> String {
+    let mut parts = Vec::new();
+    if c.ok > 0 {
+        parts.push(format!("{} ok", c.ok));
+    }
+    if let Some(n) = c.ok_leftmost {
+        parts.push(format!("{n} ok (leftmost 64 bits)"));
+    }
+    if c.bad > 0 {
+        parts.push(format!("{} BAD", c.bad));
+    }
+    if c.not_verifiable > 0 {
+        parts.push(format!("{} not verifiable", c.not_verifiable));
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `10.0.1.1:5201`, `[fd00::1]:5201`.
+fn endpoint(addr: &str, port: u16) -> String {
+    if addr.contains(':') {
+        format!("[{addr}]:{port}")
+    } else {
+        format!("{addr}:{port}")
+    }
+}
+
+/// Bytes in B, kB, MB, GB (powers of 1000, as `ss` prints rates).
+#[allow(clippy::cast_precision_loss)] // a rounded display
+fn bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}

@@ -1,0 +1,307 @@
+//! `decode FILE|-`: one record per frame that carries an MPTCP option, like `tcpdump -v` for MPTCP.
+//!
+//! Streams the capture once and prints as it goes (JSON Lines with `--json`), so memory stays
+//! flat and `| head` stops the work. Keys, tokens and HMACs are hex; DSN, SSN and data ACK stay
+//! the numbers on the wire (a 4-byte DSN is not expanded here; `analyze` does that).
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::capture::{self, Event, FrameIssue, Segment, TcpFlags};
+use crate::cmd::Status;
+use crate::mptcp::option::option_hex;
+use crate::mptcp::tcp_options::OptionsError;
+use crate::mptcp::{DecodeError, Found, MptcpOption, Subtype, options};
+use crate::output::{Output, Render, Style};
+
+pub const EXAMPLES: &str = "Examples:
+  mptcpstat decode testdata/pcap/v1-add-addr-join.pcap
+  mptcpstat decode --json capture.pcapng | jq 'select(.options[].subtype == \"add_addr\")'
+  mptcpstat decode --subtype mp_join,add_addr --port 5201 capture.pcap
+  tcpdump -i any -w - tcp | mptcpstat decode -";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Capture file (pcap or pcapng), or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+
+    /// Only frames with an option of these subtypes (mp_capable, mp_join, dss, add_addr,
+    /// remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown, malformed).
+    #[arg(long, value_delimiter = ',', value_name = "SUBTYPE")]
+    pub subtype: Vec<SubtypeFilter>,
+
+    /// Only frames to or from this port.
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// Only frames to or from this address.
+    #[arg(long, value_name = "ADDR")]
+    pub host: Option<IpAddr>,
+}
+
+/// A subtype to keep, by its JSON name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SubtypeFilter {
+    MpCapable,
+    MpJoin,
+    Dss,
+    AddAddr,
+    RemoveAddr,
+    MpPrio,
+    MpFail,
+    MpFastclose,
+    MpTcprst,
+    Unknown,
+    Malformed,
+}
+
+impl SubtypeFilter {
+    fn matches(self, item: &Item<'_>) -> bool {
+        match item {
+            Item::Option(o) => self.name() == o.subtype().json_name(),
+            Item::Malformed { .. } => self == SubtypeFilter::Malformed,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SubtypeFilter::MpCapable => "mp_capable",
+            SubtypeFilter::MpJoin => "mp_join",
+            SubtypeFilter::Dss => "dss",
+            SubtypeFilter::AddAddr => "add_addr",
+            SubtypeFilter::RemoveAddr => "remove_addr",
+            SubtypeFilter::MpPrio => "mp_prio",
+            SubtypeFilter::MpFail => "mp_fail",
+            SubtypeFilter::MpFastclose => "mp_fastclose",
+            SubtypeFilter::MpTcprst => "mp_tcprst",
+            SubtypeFilter::Unknown => "unknown",
+            SubtypeFilter::Malformed => "malformed",
+        }
+    }
+}
+
+/// One entry of a record's `options`: a decoded option, or the bytes of one that is not.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Item<'a> {
+    Option(MptcpOption<'a>),
+    Malformed {
+        subtype: &'static str,
+        kind_subtype: Option<u8>,
+        raw: String,
+        error: String,
+    },
+}
+
+/// A finding about one frame.
+#[derive(Debug, Serialize)]
+pub struct Anomaly {
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+/// One frame that carries MPTCP options (or a finding about one that could not be read).
+#[derive(Debug, Serialize)]
+pub struct Record<'a> {
+    pub frame: u64,
+    /// Seconds since the first frame.
+    pub time: f64,
+    pub src: Option<IpAddr>,
+    pub sport: Option<u16>,
+    pub dst: Option<IpAddr>,
+    pub dport: Option<u16>,
+    /// TCP flags as tcpdump prints them (`S`, `S.`, `.`, `P.`, `F.`, `R`).
+    pub flags: Option<TcpFlags>,
+    pub seq: Option<u32>,
+    pub ack: Option<u32>,
+    /// TCP payload length.
+    pub len: Option<u32>,
+    pub options: Vec<Item<'a>>,
+    pub anomalies: Vec<Anomaly>,
+}
+
+pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
+    let input = capture::open_input(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    decode(input, args, out).with_context(|| format!("reading {}", args.file.display()))?;
+    Ok(Status::Ok)
+}
+
+/// Streams `input` to `out`; stops early, keeping what was printed, if `out` fails.
+pub fn decode(input: impl io::Read, args: &Args, out: &mut Output<'_>) -> anyhow::Result<()> {
+    let mut first_time = None;
+    let mut write_error = None;
+    let result = capture::read_capture(input, |event| {
+        let record = match event {
+            Event::Segment(seg) => match segment_record(&seg, args, &mut first_time) {
+                Some(r) => out.record(&r),
+                None => return ControlFlow::Continue(()),
+            },
+            Event::Issue(issue) => out.record(&issue_record(&issue, &mut first_time)),
+        };
+        match record {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                write_error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    });
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    result?;
+    Ok(())
+}
+
+fn relative(time_ns: i64, first: &mut Option<i64>) -> f64 {
+    let t0 = *first.get_or_insert(time_ns);
+    // Nanoseconds as float seconds: exact to well below a microsecond for any capture length.
+    #[allow(clippy::cast_precision_loss)]
+    let secs = (time_ns - t0) as f64 / 1e9;
+    secs
+}
+
+fn segment_record<'a>(
+    seg: &Segment<'a>,
+    args: &Args,
+    first: &mut Option<i64>,
+) -> Option<Record<'a>> {
+    // The relative time counts from the first frame, printed or not.
+    let time = relative(seg.time_ns, first);
+    let mut items = Vec::new();
+    let mut anomalies = Vec::new();
+    for found in options(seg.options) {
+        match found {
+            Found::Option(o) => items.push(Item::Option(o)),
+            Found::Malformed { raw, error } => {
+                anomalies.push(Anomaly {
+                    kind: "malformed_option",
+                    detail: error.to_string(),
+                });
+                items.push(malformed(raw, error));
+            }
+            // Options cut by the snapshot length are the capture's doing, not the sender's.
+            Found::BadArea(OptionsError::PastEnd { .. }) if seg.options_cut => {
+                anomalies.push(Anomaly {
+                    kind: "options_cut",
+                    detail: "TCP options cut short by the capture's snapshot length".into(),
+                });
+            }
+            Found::BadArea(e) => anomalies.push(Anomaly {
+                kind: "malformed_tcp_options",
+                detail: e.to_string(),
+            }),
+        }
+    }
+    if items.is_empty() {
+        return None;
+    }
+    if !args.subtype.is_empty()
+        && !items
+            .iter()
+            .any(|i| args.subtype.iter().any(|f| f.matches(i)))
+    {
+        return None;
+    }
+    if args.port.is_some_and(|p| seg.sport != p && seg.dport != p)
+        || args.host.is_some_and(|h| seg.src != h && seg.dst != h)
+    {
+        return None;
+    }
+    Some(Record {
+        frame: seg.frame,
+        time,
+        src: Some(seg.src),
+        sport: Some(seg.sport),
+        dst: Some(seg.dst),
+        dport: Some(seg.dport),
+        flags: Some(seg.flags),
+        seq: Some(seg.seq),
+        ack: Some(seg.ack),
+        len: Some(seg.payload_len),
+        options: items,
+        anomalies,
+    })
+}
+
+fn malformed<'a>(raw: &[u8], error: DecodeError) -> Item<'a> {
+    let subtype = match error {
+        DecodeError::NoSubtype { .. } => None,
+        DecodeError::BadLength { subtype, .. } => Some(subtype),
+        DecodeError::DssLength { .. } => Some(Subtype::Dss),
+        DecodeError::BadIpVersion { .. } => Some(Subtype::AddAddr),
+    };
+    Item::Malformed {
+        subtype: "malformed",
+        kind_subtype: subtype.map(Subtype::code),
+        raw: option_hex(raw.get(2..).unwrap_or_default()),
+        error: error.to_string(),
+    }
+}
+
+fn issue_record<'a>(issue: &FrameIssue, first: &mut Option<i64>) -> Record<'a> {
+    Record {
+        frame: issue.frame,
+        time: issue.time_ns.map_or(0.0, |t| relative(t, first)),
+        src: None,
+        sport: None,
+        dst: None,
+        dport: None,
+        flags: None,
+        seq: None,
+        ack: None,
+        len: None,
+        options: Vec::new(),
+        anomalies: vec![Anomaly {
+            kind: issue.kind.name(),
+            detail: issue.detail.clone(),
+        }],
+    }
+}
+
+/// `   12 0.004211 10.0.1.1:40000 > 10.0.1.2:5201 [P.] seq 1 ack 1 len 100  DSS [AaMm] ...`
+impl Render for Record<'_> {
+    fn render(&self, w: &mut dyn Write, style: Style) -> io::Result<()> {
+        write!(w, "{:>6} {:.6}", self.frame, self.time)?;
+        if let (Some(src), Some(sport), Some(dst), Some(dport)) =
+            (self.src, self.sport, self.dst, self.dport)
+        {
+            write!(w, " {} > {}", Endpoint(src, sport), Endpoint(dst, dport))?;
+        }
+        if let (Some(flags), Some(seq), Some(ack), Some(len)) =
+            (self.flags, self.seq, self.ack, self.len)
+        {
+            write!(w, " [{flags}] seq {seq} ack {ack} len {len}")?;
+        }
+        for (i, item) in self.options.iter().enumerate() {
+            w.write_all(if i == 0 { b"  " } else { b"; " })?;
+            match item {
+                Item::Option(o) => write!(w, "{o}")?,
+                Item::Malformed { raw, .. } => write!(w, "{} {raw}", style.bad("malformed"))?,
+            }
+        }
+        for a in &self.anomalies {
+            write!(w, "  {} {}: {}", style.warn("!"), a.kind, a.detail)?;
+        }
+        w.write_all(b"\n")
+    }
+}
+
+/// `10.0.1.1:5201`, `[fd00::1]:5201`.
+struct Endpoint(IpAddr, u16);
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(a) => write!(f, "{a}:{}", self.1),
+            IpAddr::V6(a) => write!(f, "[{a}]:{}", self.1),
+        }
+    }
+}
