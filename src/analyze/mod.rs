@@ -19,6 +19,8 @@ pub mod report;
 mod connection;
 mod options;
 mod subflow;
+#[cfg(test)]
+mod tests;
 mod validate;
 
 use std::net::IpAddr;

@@ -22,6 +22,7 @@
 pub mod add_addr;
 pub mod crypto;
 pub mod dss;
+pub mod encode;
 pub mod error;
 pub mod mp_capable;
 pub mod mp_join;
