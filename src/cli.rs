@@ -50,8 +50,8 @@ pub enum Command {
     Analyze(cmd::analyze::Args),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): mptcpstat(1), or a command's.
+    Man(cmd::completions::ManArgs),
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! `completions SHELL` and `man`: text generated from the one [`Cli`] definition, so it cannot drift.
+//! `completions SHELL` and `man [COMMAND]`: text generated from the one [`Cli`] definition,
+//! so it cannot drift from the code.
 //!
-//! The committed copies under `completions/` and `man/` are checked against these by `tests/cli.rs`.
+//! The committed copies under `completions/` and `man/` are checked against these by
+//! `tests/cli.rs`; `UPDATE_GENERATED=1 cargo test --test cli` rewrites them.
 
 use clap::CommandFactory;
 use clap_complete::Shell;
@@ -16,6 +18,13 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// A command whose page to print (mptcpstat-COMMAND(1)); without it, mptcpstat(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
 /// The completion script for `shell`.
 #[must_use]
 pub fn completion_script(shell: Shell) -> Vec<u8> {
@@ -24,10 +33,21 @@ pub fn completion_script(shell: Shell) -> Vec<u8> {
     buf
 }
 
-/// The man page, in roff.
-pub fn man_page() -> std::io::Result<Vec<u8>> {
+/// Every man page as (file name, roff): mptcpstat.1, then mptcpstat-COMMAND.1 for each command.
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let cli = Cli::command();
+    let mut pages = vec![("mptcpstat.1".to_owned(), render(cli.clone())?)];
+    for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("mptcpstat-{}", sub.get_name());
+        let page = sub.clone().display_name(name.clone()).bin_name(format!("mptcpstat {}", sub.get_name()));
+        pages.push((format!("{name}.1"), render(page)?));
+    }
+    Ok(pages)
+}
+
+fn render(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    clap_mangen::Man::new(cmd).source(format!("mptcpstat {}", env!("CARGO_PKG_VERSION"))).render(&mut buf)?;
     Ok(buf)
 }
 
@@ -36,7 +56,16 @@ pub fn run_completions(args: &CompletionsArgs, out: &mut Output<'_>) -> anyhow::
     Ok(Status::Ok)
 }
 
-pub fn run_man(out: &mut Output<'_>) -> anyhow::Result<Status> {
-    out.raw(&man_page()?)?;
+pub fn run_man(args: &ManArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {
+    let wanted = match &args.command {
+        Some(c) => format!("mptcpstat-{c}.1"),
+        None => "mptcpstat.1".to_owned(),
+    };
+    let pages = man_pages()?;
+    let Some((_, page)) = pages.iter().find(|(name, _)| *name == wanted) else {
+        let names: Vec<_> = pages.iter().skip(1).map(|(n, _)| n.trim_start_matches("mptcpstat-").trim_end_matches(".1")).collect();
+        anyhow::bail!("no command {:?}; pages exist for: {}", args.command.as_deref().unwrap_or(""), names.join(", "));
+    };
+    out.raw(page)?;
     Ok(Status::Ok)
 }

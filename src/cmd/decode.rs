@@ -47,6 +47,7 @@ pub struct Args {
 
 /// A subtype to keep, by its JSON name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
 pub enum SubtypeFilter {
     MpCapable,
     MpJoin,

@@ -39,7 +39,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Decode(args) => decode::run(&args, &mut output)?,
         Command::Analyze(args) => analyze::run(&args, &mut output)?,
         Command::Completions(args) => completions::run_completions(&args, &mut output)?,
-        Command::Man => completions::run_man(&mut output)?,
+        Command::Man(args) => completions::run_man(&args, &mut output)?,
     };
     output.flush()?;
     Ok(status)
