@@ -4,9 +4,9 @@
 //! layouts), IEEE 802.1Q/802.1ad (VLAN tags), RFC 1661/1662 (PPP), RFC 791 (IPv4), RFC 8200
 //! (IPv6 and its extension headers), RFC 4302 (AH) and RFC 9293 (TCP).
 //!
-//! [`decode`] never fails: a frame is a TCP segment ([`Decoded::Tcp`]), something else
-//! ([`Decoded::Other`]: ARP, UDP, non-first fragments, ESP...), a frame of a linktype we do not
-//! read, or a frame that stops short of where it should ([`Decoded::Issue`]). Frames cut by the
+//! `decode` never fails: a frame is a TCP segment (`Decoded::Tcp`), something else
+//! (`Decoded::Other`: ARP, UDP, non-first fragments, ESP...), a frame of a linktype we do not
+//! read, or a frame that stops short of where it should (`Decoded::Issue`). Frames cut by the
 //! snapshot length are decoded as far as they go: the fixed 20 bytes of the TCP header must be
 //! there; options and payload may be cut, and the lengths come from the IP header, as tshark
 //! computes `tcp.len`. Nothing is copied: every slice points into the frame.

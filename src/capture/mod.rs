@@ -16,7 +16,8 @@
 //! [`read_capture`] streams any [`Read`] through one buffer (memory stays flat), decodes each
 //! frame with [`link`] and hands every TCP segment and every problem found to a callback, so
 //! `tcpdump -w - | mptcpstat decode -` works. Frames are numbered as Wireshark numbers them:
-//! every packet record or block, from 1.
+//! every packet record or block, from 1. Times are nanoseconds since the epoch; a Simple
+//! Packet Block, which carries none, gets the previous frame's.
 //!
 //! A problem inside one frame is a [`FrameIssue`] and reading goes on; a capture cut short at
 //! the end is a `truncated_file` issue after everything before it. Only input that is no

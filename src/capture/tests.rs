@@ -528,3 +528,66 @@ fn crafted_flags_file_reads_as_tcpdump_prints_it() {
     let ours: Vec<String> = c.segments.iter().map(|s| s.flags.to_string()).collect();
     assert_eq!(ours, tcpdump);
 }
+
+/// Valid frames of several linktypes, to mutate.
+fn seed_frames() -> Vec<(u32, Vec<u8>)> {
+    let options = [
+        1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 30, 8, 0x20, 0x01, 0, 0, 0, 9,
+    ];
+    let mut seeds = Vec::new();
+    for (a, b) in [
+        ("10.0.0.1:1", "10.0.0.2:2"),
+        ("[2001:db8::1]:1", "[2001:db8::2]:2"),
+    ] {
+        let f = TcpFrame {
+            options: &options,
+            payload: b"some payload",
+            ..TcpFrame::new(addr(a), addr(b))
+        };
+        let ip = ip_packet(&f);
+        seeds.push((LINKTYPE_ETHERNET, tcp_frame(&f)));
+        seeds.push((LINKTYPE_RAW, ip.clone()));
+        let ethertype = if ip[0] >> 4 == 4 {
+            [8, 0]
+        } else {
+            [0x86, 0xdd]
+        };
+        let mut sll2 = vec![ethertype[0], ethertype[1], 0, 0, 0, 0, 0, 1, 3, 4, 0, 6];
+        sll2.extend_from_slice(&[0; 8]);
+        sll2.extend_from_slice(&ip);
+        seeds.push((LINKTYPE_LINUX_SLL2, sll2));
+        let mut vlan = tcp_frame(&f);
+        vlan.splice(12..12, [0x88, 0xa8, 0, 100, 0x81, 0x00, 0, 10]);
+        seeds.push((LINKTYPE_ETHERNET, vlan));
+    }
+    seeds
+}
+
+proptest! {
+    #[test]
+    fn mutated_frames_never_panic_and_segments_stay_within_bounds(
+        seed in 0usize..8,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+        keep in any::<prop::sample::Index>(),
+        orig_extra in 0u32..70_000,
+    ) {
+        let (linktype, mut frame) = seed_frames().swap_remove(seed);
+        for (at, byte) in edits {
+            let i = at.index(frame.len());
+            frame[i] = byte;
+        }
+        let orig_len = u32::try_from(frame.len()).unwrap() + orig_extra;
+        frame.truncate(keep.index(frame.len() + 1));
+        if let link::Decoded::Tcp(t) = link::decode(linktype, &frame, orig_len) {
+            prop_assert!(t.options.len() <= 40);
+            prop_assert!(t.payload.len() as u64 <= u64::from(t.payload_len));
+            prop_assert!(t.options_cut || t.options.len() % 4 == 0);
+            prop_assert!(t.payload.is_empty() || !t.options_cut);
+        }
+        // The same frame as a one-record capture, read whole.
+        let mut w = PcapWriter::new(Vec::new(), linktype, 0).unwrap();
+        w.write_packet(0, &frame, orig_len).unwrap();
+        let c = try_collect(&w.into_inner()[..]).unwrap();
+        prop_assert_eq!(c.summary.frames, 1);
+    }
+}

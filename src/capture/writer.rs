@@ -1,7 +1,7 @@
 //! Writes pcap and pcapng files and builds TCP frames, for tests, benchmarks and crafted
 //! captures: what `tcpdump -w` and `dumpcap` would have written, byte for byte in layout.
 //!
-//! Formats as in [`super::pcap`] and [`super::pcapng`]; frames are Ethernet II (or raw IP)
+//! Formats as the reader reads them (see [`super`]); frames are Ethernet II (or raw IP)
 //! with an IPv4 (RFC 791) or IPv6 (RFC 8200) header and a TCP header (RFC 9293) whose lengths
 //! and checksums (RFC 1071, with the pseudo-headers of RFC 9293 §3.1 and RFC 8200 §8.1) are
 //! right, so tshark and tcpdump read them as real traffic.
