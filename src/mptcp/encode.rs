@@ -86,7 +86,7 @@ fn mp_join(b: &mut Vec<u8>, sub: u8, j: &MpJoin) {
 }
 
 fn dss(b: &mut Vec<u8>, sub: u8, d: &Dss) {
-    b.extend_from_slice(&[sub, d.flags & 0x1f]);
+    b.extend_from_slice(&[sub, d.flags]);
     if let Some(ack) = d.data_ack {
         if d.data_ack64() {
             b.extend_from_slice(&ack.to_be_bytes());
