@@ -212,6 +212,16 @@ impl Analyzer {
             Some((k, f)) if k == key => Some(f),
             _ => self.flow_index.get(&key).copied(),
         };
+        // A SYN with a new initial sequence number on a known 4-tuple is a new connection
+        // reusing the ports: the old flow keeps its data, the new one gets a new entry.
+        let found = match found {
+            Some(f) if self.is_new_syn(f, seg) => {
+                self.flow_index.remove(&key);
+                self.last_flow = None;
+                None
+            }
+            found => found,
+        };
         let fid = match found {
             Some(f) => f,
             None => match self.new_flow(seg, &opts, key) {
@@ -221,6 +231,15 @@ impl Analyzer {
         };
         self.last_flow = Some((key, fid));
         self.update(fid, seg, &opts);
+    }
+
+    fn is_new_syn(&self, fid: usize, seg: &Segment<'_>) -> bool {
+        let flow = &self.flows[fid];
+        seg.flags.syn()
+            && !seg.flags.ack()
+            && flow.dir[flow.flow_side(seg).index()]
+                .isn
+                .is_some_and(|isn| isn != seg.seq)
     }
 
     /// Starts tracking the flow of `seg`, if it asks for or carries MPTCP.

@@ -885,3 +885,25 @@ fn mp_prio_changes_the_backup_flag() {
     assert!(sf.backup && sf.backup_client && !sf.backup_server);
     assert!(!r.connections[0].subflows[0].backup);
 }
+
+#[test]
+fn a_new_syn_on_the_same_ports_is_a_new_connection() {
+    let mut c = Capture::new();
+    let mut p = Path::new("10.0.1.1:40000", "10.0.1.2:80", 1000, 5000);
+    v1_handshake(&mut c, &mut p, false);
+    c.send(&mut p, true, TcpFlags(0x11), &[], &[]);
+    c.send(&mut p, false, TcpFlags(0x11), &[], &[]);
+    // The same 4-tuple again, a new ISN: first a plain TCP connection, then an MPTCP one.
+    let mut plain = Path::new("10.0.1.1:40000", "10.0.1.2:80", 90_000, 95_000);
+    c.send(&mut plain, true, SYN, &[], &[]);
+    c.send(&mut plain, false, SYN_ACK, &[], &[]);
+    c.send(&mut plain, true, ACK, &[], &[1; 10]);
+    let mut again = Path::new("10.0.1.1:40000", "10.0.1.2:80", 70_000, 75_000);
+    v1_handshake(&mut c, &mut again, false);
+    let r = c.analyze(Limits::default());
+    assert_eq!(r.connections.len(), 2);
+    assert_eq!(r.plain_tcp_connections, 1);
+    assert_eq!(r.connections[0].state, "closed");
+    assert_eq!(r.connections[0].bytes_client_to_server, 0);
+    assert_eq!(r.connections[1].state, "established");
+}

@@ -39,7 +39,10 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut pages = vec![("mptcpstat.1".to_owned(), render(cli.clone())?)];
     for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("mptcpstat-{}", sub.get_name());
-        let page = sub.clone().display_name(name.clone()).bin_name(format!("mptcpstat {}", sub.get_name()));
+        let page = sub
+            .clone()
+            .display_name(name.clone())
+            .bin_name(format!("mptcpstat {}", sub.get_name()));
         pages.push((format!("{name}.1"), render(page)?));
     }
     Ok(pages)
@@ -47,7 +50,9 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
 
 fn render(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd).source(format!("mptcpstat {}", env!("CARGO_PKG_VERSION"))).render(&mut buf)?;
+    clap_mangen::Man::new(cmd)
+        .source(format!("mptcpstat {}", env!("CARGO_PKG_VERSION")))
+        .render(&mut buf)?;
     Ok(buf)
 }
 
@@ -63,8 +68,16 @@ pub fn run_man(args: &ManArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {
     };
     let pages = man_pages()?;
     let Some((_, page)) = pages.iter().find(|(name, _)| *name == wanted) else {
-        let names: Vec<_> = pages.iter().skip(1).map(|(n, _)| n.trim_start_matches("mptcpstat-").trim_end_matches(".1")).collect();
-        anyhow::bail!("no command {:?}; pages exist for: {}", args.command.as_deref().unwrap_or(""), names.join(", "));
+        let names: Vec<_> = pages
+            .iter()
+            .skip(1)
+            .map(|(n, _)| n.trim_start_matches("mptcpstat-").trim_end_matches(".1"))
+            .collect();
+        anyhow::bail!(
+            "no command {:?}; pages exist for: {}",
+            args.command.as_deref().unwrap_or(""),
+            names.join(", ")
+        );
     };
     out.raw(page)?;
     Ok(Status::Ok)

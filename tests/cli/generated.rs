@@ -27,7 +27,11 @@ fn completions_and_man_pages_are_current() {
         (Shell::PowerShell, "_mptcpstat.ps1"),
         (Shell::Elvish, "mptcpstat.elv"),
     ] {
-        check(&root.join("completions").join(file), &completion_script(shell), &mut stale);
+        check(
+            &root.join("completions").join(file),
+            &completion_script(shell),
+            &mut stale,
+        );
     }
     let pages = man_pages().unwrap();
     assert!(pages.len() > 2, "a page for mptcpstat and one per command");

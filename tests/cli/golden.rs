@@ -4,7 +4,10 @@
 #[test]
 fn golden_cases() {
     trycmd::TestCases::new()
-        .register_bin("mptcpstat", std::path::Path::new(env!("CARGO_BIN_EXE_mptcpstat")))
+        .register_bin(
+            "mptcpstat",
+            std::path::Path::new(env!("CARGO_BIN_EXE_mptcpstat")),
+        )
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .case("tests/cmd/*.toml")
