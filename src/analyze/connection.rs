@@ -6,6 +6,7 @@ use crate::mptcp::crypto::{self, KeyHash};
 use crate::mptcp::{Key, Token, Version};
 
 use super::dsn::SentMap;
+use super::perf::{Series, Waiting};
 use super::report::{Anomaly, Event, Run, Side, Validation};
 
 /// Ranges of sent data remembered per direction: enough for a window of about 12 MB in
@@ -27,6 +28,10 @@ pub struct DataSpace {
     pub data_fin: bool,
     /// Saw a mapping (DSS or MP_CAPABLE with data) in this direction.
     pub mapped: bool,
+    /// Segments the receiver holds but has not delivered in order.
+    pub waiting: Waiting,
+    /// New data-level bytes per time bucket, when series are asked for.
+    pub series: Option<Series>,
 }
 
 impl DataSpace {
@@ -41,6 +46,8 @@ impl DataSpace {
             reinjected_bytes: 0,
             data_fin: false,
             mapped: false,
+            waiting: Waiting::default(),
+            series: None,
         }
     }
 

@@ -14,6 +14,7 @@
 
 pub mod dsn;
 pub mod hash;
+pub mod perf;
 pub mod report;
 
 mod connection;
@@ -22,6 +23,7 @@ mod subflow;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod verdict;
 
 use std::net::IpAddr;
 
@@ -30,7 +32,10 @@ use crate::mptcp::{Found, MptcpOption, Token, options as mptcp_options};
 
 use connection::Conn;
 use hash::FxHashMap;
-use report::{Anomaly, ConnectionReport, Event, EventKind, Report, Run, Side, SubflowReport};
+use report::{
+    Anomaly, ConnectionReport, Event, EventKind, Reordering, Report, Run, SeriesReport, Side,
+    SubflowReport, SubflowSeries,
+};
 use subflow::{Flow, Origin};
 
 /// Caps on what the analyzer keeps; past one, new items are counted but not tracked.
@@ -134,6 +139,8 @@ pub struct Analyzer {
     anomalies_suppressed: u64,
     flows_dropped: u64,
     conns_dropped: u64,
+    /// Width of the time buckets of throughput and RTT series, if they are kept.
+    interval_ns: Option<i64>,
 }
 
 impl Default for Analyzer {
@@ -163,7 +170,15 @@ impl Analyzer {
             anomalies_suppressed: 0,
             flows_dropped: 0,
             conns_dropped: 0,
+            interval_ns: None,
         }
+    }
+
+    /// Also keeps throughput and RTT per time bucket of `interval_ns` (at least 1 ms).
+    #[must_use]
+    pub fn with_series(mut self, interval_ns: i64) -> Self {
+        self.interval_ns = Some(interval_ns.max(1_000_000));
+        self
     }
 
     /// Seconds since the first frame.
@@ -379,6 +394,9 @@ impl Analyzer {
         if seg.payload_len > 0 {
             self.payload(cid, fid, seg, opts, side, retransmission);
         }
+        if seg.flags.ack() {
+            self.subflow_acked(cid, fid, seg, side);
+        }
         if seg.flags.rst() {
             let subflow = self.flows[fid].index;
             self.event(cid, seg, EventKind::SubflowReset { subflow, by: side });
@@ -476,7 +494,36 @@ impl Analyzer {
             d.handoff = None;
             d.recovered_ns = None;
         }
-        self.map_data(cid, fid, seg, opts, side);
+        let dsn_end = self.map_data(cid, fid, seg, opts, side);
+        let flow_side = self.flows[fid].flow_side(seg);
+        let seq_end = seg.seq.wrapping_add(seg.payload_len);
+        self.flows[fid].path[flow_side.index()].sent(seg.seq, seq_end, dsn_end, t, retransmission);
+        if let Some(bin) = self.bin(t) {
+            let series = self.flows[fid].series.get_or_insert_with(Box::default);
+            series.bytes[flow_side.index()].add(bin, u64::from(seg.payload_len));
+        }
+    }
+
+    /// The time bucket of `t`, when series are kept.
+    fn bin(&self, t: i64) -> Option<usize> {
+        let interval = self.interval_ns?;
+        usize::try_from((t - self.first_ns?) / interval).ok()
+    }
+
+    /// The ACK of a segment acknowledges the peer's data on this subflow: RTT samples, and
+    /// what the receiver now holds but has not delivered in order.
+    fn subflow_acked(&mut self, cid: usize, fid: usize, seg: &Segment<'_>, side: Side) {
+        let t = seg.time_ns;
+        let bin = self.bin(t);
+        let sender = self.flows[fid].flow_side(seg).other().index();
+        let space = &mut self.conns[cid].data[side.other().index()];
+        let flow = &mut self.flows[fid];
+        let (sum_us, n) = flow.path[sender].acked(seg.ack, t, space.data_ack, &mut space.waiting);
+        if let (Some(bin), true) = (bin, n > 0) {
+            let series = flow.series.get_or_insert_with(Box::default);
+            series.rtt_us[sender].add(bin, sum_us);
+            series.rtt_samples[sender].add(bin, n);
+        }
     }
 
     /// Subflows with MPTCP options but no handshake: try to prove their connection from the
@@ -570,6 +617,9 @@ impl Analyzer {
         }
         for cid in 0..self.conns.len() {
             self.find_failovers(cid);
+            for space in &mut self.conns[cid].data {
+                space.waiting.finish();
+            }
         }
         if self.anomalies_suppressed > 0 {
             self.anomalies.push(Anomaly {
@@ -666,25 +716,8 @@ impl Analyzer {
     fn connection_report(&self, cid: usize, t0: i64) -> ConnectionReport {
         let conn = &self.conns[cid];
         let flows: Vec<&Flow> = conn.subflows.iter().map(|&f| &self.flows[f]).collect();
-        let mut subflows: Vec<SubflowReport> = flows
-            .iter()
-            .map(|f| subflow_report(f, f.index, t0, f.client_is_conn_client))
-            .collect();
-        let total: u64 = subflows
-            .iter()
-            .map(|s| s.bytes_client_to_server + s.bytes_server_to_client)
-            .sum();
-        for s in &mut subflows {
-            #[allow(clippy::cast_precision_loss)] // a share, not a count
-            let share = if total == 0 {
-                0.0
-            } else {
-                (s.bytes_client_to_server + s.bytes_server_to_client) as f64 / total as f64
-            };
-            s.share = share;
-        }
-        let initial = flows.first().copied();
-        let (client, server) = initial.map_or(
+        let subflows = subflow_reports(&flows, t0);
+        let (client, server) = flows.first().map_or(
             (
                 (IpAddr::from([0, 0, 0, 0]), 0),
                 (IpAddr::from([0, 0, 0, 0]), 0),
@@ -712,7 +745,12 @@ impl Analyzer {
             });
         }
         let [c, s] = &conn.data;
-        ConnectionReport {
+        let bytes_c: u64 = subflows.iter().map(|s| s.bytes_client_to_server).sum();
+        let bytes_s: u64 = subflows.iter().map(|s| s.bytes_server_to_client).sum();
+        let series = self
+            .interval_ns
+            .map(|interval| self.series_report(conn, &flows, interval));
+        let mut report = ConnectionReport {
             id: cid,
             version: conn.version.map(crate::mptcp::Version::number),
             client_key: conn.keys[0],
@@ -731,8 +769,8 @@ impl Analyzer {
             checksums: conn.checksums,
             first_seen: secs(conn.first_ns - t0),
             last_seen: secs(conn.last_ns - t0),
-            bytes_client_to_server: subflows.iter().map(|s| s.bytes_client_to_server).sum(),
-            bytes_server_to_client: subflows.iter().map(|s| s.bytes_server_to_client).sum(),
+            bytes_client_to_server: bytes_c,
+            bytes_server_to_client: bytes_s,
             data_bytes_client_to_server: c.data_bytes,
             data_bytes_server_to_client: s.data_bytes,
             reinjections_client_to_server: c.reinjections,
@@ -740,12 +778,105 @@ impl Analyzer {
             reinjections_server_to_client: s.reinjections,
             reinjected_bytes_server_to_client: s.reinjected_bytes,
             validation: conn.validation.clone(),
+            goodput_client_to_server_bps: goodput(&flows, Side::Client, c.data_bytes),
+            goodput_server_to_client_bps: goodput(&flows, Side::Server, s.data_bytes),
+            efficiency_client_to_server: ratio(c.data_bytes, bytes_c),
+            efficiency_server_to_client: ratio(s.data_bytes, bytes_s),
+            reordering_client_to_server: reordering(&c.waiting),
+            reordering_server_to_client: reordering(&s.waiting),
+            verdicts: Vec::new(),
             subflows,
             timeline: conn.timeline.clone(),
             events: conn.events.clone(),
             anomalies,
+            series,
+        };
+        report.verdicts = verdict::verdicts(&report);
+        report
+    }
+
+    /// Every series of a connection, padded to the capture's length in buckets.
+    fn series_report(&self, conn: &Conn, flows: &[&Flow], interval: i64) -> SeriesReport {
+        let bins = self
+            .bin(self.last_ns)
+            .map_or(0, |b| (b + 1).min(perf::MAX_BINS));
+        let pad = |s: Option<&perf::Series>| {
+            let mut v = s.map(|s| s.bins.clone()).unwrap_or_default();
+            v.resize(bins, 0);
+            v
+        };
+        let mean = |sum: Option<&perf::Series>, n: Option<&perf::Series>| -> Vec<Option<f64>> {
+            let (sum, n) = (pad(sum), pad(n));
+            #[allow(clippy::cast_precision_loss)]
+            let v = sum
+                .iter()
+                .zip(&n)
+                .map(|(&s, &n)| (n > 0).then(|| s as f64 / n as f64 / 1e3))
+                .collect();
+            v
+        };
+        let subflows = flows
+            .iter()
+            .map(|f| {
+                let (c, s) = if f.client_is_conn_client {
+                    (0, 1)
+                } else {
+                    (1, 0)
+                };
+                let fs = f.series.as_deref();
+                SubflowSeries {
+                    id: f.index,
+                    bytes_client_to_server: pad(fs.map(|x| &x.bytes[c])),
+                    bytes_server_to_client: pad(fs.map(|x| &x.bytes[s])),
+                    rtt_ms_client_to_server: mean(
+                        fs.map(|x| &x.rtt_us[c]),
+                        fs.map(|x| &x.rtt_samples[c]),
+                    ),
+                    rtt_ms_server_to_client: mean(
+                        fs.map(|x| &x.rtt_us[s]),
+                        fs.map(|x| &x.rtt_samples[s]),
+                    ),
+                }
+            })
+            .collect();
+        SeriesReport {
+            interval: secs(interval),
+            data_bytes_client_to_server: pad(conn.data[0].series.as_ref()),
+            data_bytes_server_to_client: pad(conn.data[1].series.as_ref()),
+            subflows,
         }
     }
+}
+
+/// The subflows of a connection, each with its share of the connection's payload bytes.
+fn subflow_reports(flows: &[&Flow], t0: i64) -> Vec<SubflowReport> {
+    let mut subflows: Vec<SubflowReport> = flows
+        .iter()
+        .map(|f| subflow_report(f, f.index, t0, f.client_is_conn_client))
+        .collect();
+    let total: u64 = subflows
+        .iter()
+        .map(|s| s.bytes_client_to_server + s.bytes_server_to_client)
+        .sum();
+    for s in &mut subflows {
+        s.share = ratio(s.bytes_client_to_server + s.bytes_server_to_client, total).unwrap_or(0.0);
+    }
+    subflows
+}
+
+/// Data-level bits per second of one side's data, from its first to its last data segment.
+fn goodput(flows: &[&Flow], side: Side, data_bytes: u64) -> Option<f64> {
+    let dirs = flows.iter().map(|f| &f.path[f.conn_side(side).index()]);
+    let first = dirs.clone().filter_map(|d| d.first_data_ns).min();
+    let last = dirs.filter_map(|d| d.last_data_ns).max();
+    rate(data_bytes, first, last)
+}
+
+/// `part / whole`, when there is a whole.
+fn ratio(part: u64, whole: u64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    let r = (whole > 0).then(|| part as f64 / whole as f64);
+    r
 }
 
 /// A subflow as reported, oriented by the connection's client and server when `as_conn` is
@@ -787,7 +918,39 @@ fn subflow_report(f: &Flow, id: usize, t0: i64, client_first: bool) -> SubflowRe
         retransmissions_client_to_server: f.dir[c].retransmissions,
         retransmissions_server_to_client: f.dir[s].retransmissions,
         reset_reason: f.reset_reason,
+        rtt_client_to_server: f.path[c].rtt.as_ref().and_then(|h| h.stats()),
+        rtt_server_to_client: f.path[s].rtt.as_ref().and_then(|h| h.stats()),
+        throughput_client_to_server_bps: rate(
+            f.dir[c].bytes,
+            f.path[c].first_data_ns,
+            f.path[c].last_data_ns,
+        ),
+        throughput_server_to_client_bps: rate(
+            f.dir[s].bytes,
+            f.path[s].first_data_ns,
+            f.path[s].last_data_ns,
+        ),
     }
+}
+
+/// Head-of-line blocking of one direction, if any data was timed through it.
+fn reordering(w: &perf::Waiting) -> Option<Reordering> {
+    let wait = w.wait.as_ref().and_then(|h| h.stats());
+    let waited = wait.map_or(0, |s| s.samples);
+    (w.in_order + waited > 0).then(|| Reordering {
+        segments_in_order: w.in_order,
+        segments_waited: waited,
+        wait,
+        hol_blocked_s: secs(w.blocked_ns),
+    })
+}
+
+/// Bits per second of `bytes` sent from `first` to `last`; none for an instant.
+fn rate(bytes: u64, first: Option<i64>, last: Option<i64>) -> Option<f64> {
+    let span = last? - first?;
+    #[allow(clippy::cast_precision_loss)]
+    let bps = (span > 0).then(|| bytes as f64 * 8.0 / secs(span));
+    bps
 }
 
 #[allow(clippy::too_many_arguments)]

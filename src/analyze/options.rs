@@ -414,6 +414,7 @@ impl Analyzer {
         }
         space.data_ack = Some(ack);
         space.sent.acked(ack);
+        space.waiting.data_acked(ack, seg.time_ns);
         let s = data_side.index();
         for &f in &self.conns[cid].subflows {
             let d = &mut self.flows[f].data[s];
@@ -521,6 +522,7 @@ impl Analyzer {
     }
 
     /// Data of a segment on a linked subflow: into the data sequence space by its mapping.
+    /// Returns the DSN one past the segment's last mapped byte.
     pub(super) fn map_data(
         &mut self,
         cid: usize,
@@ -528,7 +530,7 @@ impl Analyzer {
         seg: &Segment<'_>,
         opts: &SegmentOptions<'_>,
         side: Side,
-    ) {
+    ) -> Option<u64> {
         let flow = &self.flows[fid];
         let flow_side = flow.flow_side(seg);
         let rel = flow.relative(flow_side, seg.seq);
@@ -536,10 +538,12 @@ impl Analyzer {
         let index = u32::try_from(flow.index).unwrap_or(u32::MAX);
         if let (Some(rel), Some(m)) = (rel, mapping) {
             let off = rel.wrapping_sub(m.ssn);
+            let mut mapped_end = None;
             if off < m.payload {
                 let n = seg.payload_len.min(m.payload - off);
                 let start = m.dsn.wrapping_add(u64::from(off));
                 let end = start.wrapping_add(u64::from(n));
+                let bin = self.bin(seg.time_ns);
                 let space = &mut self.conns[cid].data[side.index()];
                 let c = space.sent.record(start, end, index);
                 space.data_bytes += c.new;
@@ -547,15 +551,22 @@ impl Analyzer {
                     space.reinjections += 1;
                     space.reinjected_bytes += c.reinjected;
                 }
+                if let Some(bin) = bin {
+                    space
+                        .series
+                        .get_or_insert_with(Default::default)
+                        .add(bin, c.new);
+                }
                 let d = &mut self.flows[fid].data[side.index()];
                 if d.dsn_end
                     .is_none_or(|e| end.wrapping_sub(e).cast_signed() > 0)
                 {
                     d.dsn_end = Some(end);
                 }
+                mapped_end = Some(end);
             }
             self.checksum_feed(cid, fid, seg, flow_side, rel);
-            return;
+            return mapped_end;
         }
         // Data on the first subflow of a connection that never mapped any: the peers are
         // speaking plain TCP (RFC 8684 §3.7).
@@ -568,5 +579,6 @@ impl Analyzer {
         {
             self.fall_back(cid, fid, seg, "data_without_mapping");
         }
+        None
     }
 }

@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use crate::mptcp::{Key, Token};
 
+pub use super::perf::Stats;
+
 /// The whole analysis of one capture.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -92,11 +94,64 @@ pub struct ConnectionReport {
     pub reinjections_server_to_client: u64,
     pub reinjected_bytes_server_to_client: u64,
     pub validation: Validation,
+    /// MPTCP-level bytes per second, from the first to the last new data of that direction.
+    pub goodput_client_to_server_bps: Option<f64>,
+    pub goodput_server_to_client_bps: Option<f64>,
+    /// New data-level bytes over payload bytes on all subflows: what retransmissions and
+    /// reinjections cost, 0 to 1.
+    pub efficiency_client_to_server: Option<f64>,
+    pub efficiency_server_to_client: Option<f64>,
+    /// How long data that reached the receiver ahead of the in-order point waited there.
+    pub reordering_client_to_server: Option<Reordering>,
+    pub reordering_server_to_client: Option<Reordering>,
+    /// Plain-words findings about performance.
+    pub verdicts: Vec<Verdict>,
     pub subflows: Vec<SubflowReport>,
     /// Which subflow carried data when: runs of activity, split at pauses of a second or more.
     pub timeline: Vec<Run>,
     pub events: Vec<Event>,
     pub anomalies: Vec<Anomaly>,
+    /// Per time bucket, with `--interval`.
+    pub series: Option<SeriesReport>,
+}
+
+/// Data-level head-of-line blocking in one direction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reordering {
+    /// Segments the receiver could deliver at once.
+    pub segments_in_order: u64,
+    /// Segments that arrived ahead of data still missing from other subflows.
+    pub segments_waited: u64,
+    pub wait: Option<Stats>,
+    /// Seconds during which the receiver held data it could not deliver.
+    pub hol_blocked_s: f64,
+}
+
+/// A plain-words finding, with a `snake_case` kind for scripts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// Bytes and RTT per time bucket; bucket `i` covers `[i * interval, (i + 1) * interval)`
+/// seconds from the first frame. Every list has the same length.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesReport {
+    pub interval: f64,
+    pub data_bytes_client_to_server: Vec<u64>,
+    pub data_bytes_server_to_client: Vec<u64>,
+    pub subflows: Vec<SubflowSeries>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubflowSeries {
+    pub id: usize,
+    pub bytes_client_to_server: Vec<u64>,
+    pub bytes_server_to_client: Vec<u64>,
+    /// Mean RTT of the samples in the bucket, null where there were none.
+    pub rtt_ms_client_to_server: Vec<Option<f64>>,
+    pub rtt_ms_server_to_client: Vec<Option<f64>>,
 }
 
 /// One TCP subflow of a connection (or an unlinked one).
@@ -135,6 +190,12 @@ pub struct SubflowReport {
     pub handshake_rtt_ms: Option<f64>,
     pub retransmissions_client_to_server: u64,
     pub retransmissions_server_to_client: u64,
+    /// RTT of the data each side sent, from data segments and the ACKs that cover them.
+    pub rtt_client_to_server: Option<Stats>,
+    pub rtt_server_to_client: Option<Stats>,
+    /// Payload bits per second, from the first to the last data of that direction.
+    pub throughput_client_to_server_bps: Option<f64>,
+    pub throughput_server_to_client_bps: Option<f64>,
     /// MP_TCPRST reason on the reset that closed it, if any.
     pub reset_reason: Option<u8>,
 }

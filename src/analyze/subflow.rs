@@ -6,6 +6,7 @@ use crate::capture::Segment;
 use crate::mptcp::crypto::Checksum;
 use crate::mptcp::{Hmac64, Nonce, Token};
 
+use super::perf::{PathDir, Series};
 use super::report::Side;
 
 /// How a flow came to be tracked.
@@ -107,6 +108,19 @@ pub struct Flow {
     pub run: Option<(i64, i64, u64)>,
     /// Attempts left to prove, from its data sequence numbers, which connection it belongs to.
     pub link_attempts: u8,
+    /// RTT and data in flight, by the subflow's own client and server.
+    pub path: [PathDir; 2],
+    /// Payload bytes per time bucket, by subflow side, when series are asked for.
+    pub series: Option<Box<FlowSeries>>,
+}
+
+/// Time series of one subflow, by the subflow's own client and server.
+#[derive(Debug, Clone, Default)]
+pub struct FlowSeries {
+    pub bytes: [Series; 2],
+    /// Sum of RTT samples (µs) and their count, per bucket, of the data each side sent.
+    pub rtt_us: [Series; 2],
+    pub rtt_samples: [Series; 2],
 }
 
 impl Flow {
@@ -141,6 +155,8 @@ impl Flow {
             reset_reason: None,
             run: None,
             link_attempts: 16,
+            path: [PathDir::default(), PathDir::default()],
+            series: None,
         }
     }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::analyze::report::{
-    Anomaly, ConnectionReport, Counts, EventKind, Report, Side, SubflowReport,
+    Anomaly, ConnectionReport, Counts, EventKind, Report, SeriesReport, Side, SubflowReport,
 };
 use crate::analyze::{Analyzer, Limits};
 use crate::capture::{self, Event};
@@ -28,6 +28,10 @@ pub struct Args {
     /// Capture file (pcap or pcapng), or - for standard input.
     #[arg(value_name = "FILE|-")]
     pub file: PathBuf,
+
+    /// Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON).
+    #[arg(long, value_name = "SECS")]
+    pub interval: Option<f64>,
 
     /// Most connections to track; later ones are counted, not analyzed.
     #[arg(long, default_value_t = Limits::default().connections, value_name = "N")]
@@ -160,7 +164,14 @@ fn render_connection(c: &ConnectionReport, w: &mut dyn Write, style: Style) -> i
             "not negotiated".into()
         }
     )?;
+    performance_lines(c, w)?;
+    for v in &c.verdicts {
+        writeln!(w, "  {} {}", style.warn("verdict:"), v.text)?;
+    }
     subflow_table(&c.subflows, w)?;
+    if let Some(series) = &c.series {
+        series_table(series, c, w)?;
+    }
     if !c.events.is_empty() {
         writeln!(w, "  Events")?;
         for e in &c.events {
@@ -174,10 +185,56 @@ fn render_connection(c: &ConnectionReport, w: &mut dyn Write, style: Style) -> i
     Ok(())
 }
 
+/// Goodput, efficiency and head-of-line blocking of each direction that carried data.
+fn performance_lines(c: &ConnectionReport, w: &mut dyn Write) -> io::Result<()> {
+    use std::fmt::Write as _;
+    for (who, goodput, efficiency, reordering) in [
+        (
+            "client->server",
+            c.goodput_client_to_server_bps,
+            c.efficiency_client_to_server,
+            &c.reordering_client_to_server,
+        ),
+        (
+            "server->client",
+            c.goodput_server_to_client_bps,
+            c.efficiency_server_to_client,
+            &c.reordering_server_to_client,
+        ),
+    ] {
+        let Some(goodput) = goodput else { continue };
+        let mut line = format!("  {who}: goodput {}", rate(goodput));
+        if let Some(e) = efficiency {
+            let _ = write!(line, " ({:.1}% of subflow bytes were new data)", e * 100.0);
+        }
+        if let Some(r) = reordering {
+            let total = r.segments_in_order + r.segments_waited;
+            let _ = write!(
+                line,
+                "; {} of {total} segments waited for data on other subflows",
+                r.segments_waited
+            );
+            if let Some(wait) = r.wait {
+                let _ = write!(
+                    line,
+                    " (median {:.1} ms, p90 {:.1} ms, max {:.1} ms), head-of-line blocked {:.2} s",
+                    wait.median_ms, wait.p90_ms, wait.max_ms, r.hol_blocked_s
+                );
+            }
+        }
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The subflows: where, what kind, how much, how fast. Rate and RTT are those of the
+/// direction that carried more (RTT from data and ACKs; the handshake's when there was none).
+/// The subflows: where, what kind, how much, how fast. Rate and RTT are those of the
+/// direction that carried more (RTT from data and ACKs; the handshake's when there was none).
 fn subflow_table(subflows: &[SubflowReport], w: &mut dyn Write) -> io::Result<()> {
     let mut t = output::table(&[
         "  Sf", "Client", "Server", "Kind", "IDs", "Backup", "State", "First", "Last", "C->S",
-        "S->C", "Share", "RTT ms", "Retrans",
+        "S->C", "Share", "Rate", "RTT ms", "Retrans",
     ]);
     for s in subflows {
         let ids = format!(
@@ -203,11 +260,86 @@ fn subflow_table(subflows: &[SubflowReport], w: &mut dyn Write) -> io::Result<()
             bytes(s.bytes_client_to_server),
             bytes(s.bytes_server_to_client),
             format!("{:.1}%", s.share * 100.0),
-            s.handshake_rtt_ms.map_or("-".into(), |r| format!("{r:.3}")),
+            busier(
+                s,
+                s.throughput_client_to_server_bps,
+                s.throughput_server_to_client_bps,
+            )
+            .map_or("-".into(), rate),
+            busier(s, s.rtt_client_to_server, s.rtt_server_to_client)
+                .map(|r| r.median_ms)
+                .or(s.handshake_rtt_ms)
+                .map_or("-".into(), |r| format!("{r:.3}")),
             (s.retransmissions_client_to_server + s.retransmissions_server_to_client).to_string(),
         ]);
     }
     output::write_table(w, &t)
+}
+
+/// Of two per-direction values, the one of the direction that carried more bytes.
+fn busier<T>(
+    s: &SubflowReport,
+    client_to_server: Option<T>,
+    server_to_client: Option<T>,
+) -> Option<T> {
+    if s.bytes_client_to_server >= s.bytes_server_to_client {
+        client_to_server.or(server_to_client)
+    } else {
+        server_to_client.or(client_to_server)
+    }
+}
+
+/// Throughput and RTT per bucket, for each direction that carried data.
+fn series_table(series: &SeriesReport, c: &ConnectionReport, w: &mut dyn Write) -> io::Result<()> {
+    let directions = [
+        (
+            "client->server",
+            &series.data_bytes_client_to_server,
+            c.data_bytes_client_to_server > 0 || c.bytes_client_to_server > 0,
+        ),
+        (
+            "server->client",
+            &series.data_bytes_server_to_client,
+            c.data_bytes_server_to_client > 0 || c.bytes_server_to_client > 0,
+        ),
+    ];
+    for (i, (who, data, used)) in directions.into_iter().enumerate() {
+        if !used {
+            continue;
+        }
+        writeln!(
+            w,
+            "  {who} per {} s (rates in Mbit/s, RTT in ms)",
+            series.interval
+        )?;
+        let mut headers = vec!["  Time".to_owned()];
+        for s in &series.subflows {
+            headers.push(format!("Sf {} rate", s.id));
+            headers.push(format!("Sf {} RTT", s.id));
+        }
+        headers.push("Data rate".to_owned());
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let mut t = output::table(&headers);
+        #[allow(clippy::cast_precision_loss)]
+        let mbps = |b: u64| format!("{:.2}", b as f64 * 8.0 / series.interval / 1e6);
+        for (bin, data_bytes) in data.iter().enumerate() {
+            #[allow(clippy::cast_precision_loss)]
+            let mut row = vec![format!("  {:.3}", bin as f64 * series.interval)];
+            for s in &series.subflows {
+                let (bytes, rtt) = if i == 0 {
+                    (&s.bytes_client_to_server, &s.rtt_ms_client_to_server)
+                } else {
+                    (&s.bytes_server_to_client, &s.rtt_ms_server_to_client)
+                };
+                row.push(mbps(bytes[bin]));
+                row.push(rtt[bin].map_or("-".into(), |r| format!("{r:.1}")));
+            }
+            row.push(mbps(*data_bytes));
+            t.add_row(row);
+        }
+        output::write_table(w, &t)?;
+    }
+    Ok(())
 }
 
 fn anomaly_lines(anomalies: &[Anomaly], w: &mut dyn Write, style: Style) -> io::Result<()> {
@@ -361,6 +493,17 @@ fn endpoint(addr: &str, port: u16) -> String {
         format!("[{addr}]:{port}")
     } else {
         format!("{addr}:{port}")
+    }
+}
+
+/// Bits per second in kbit/s, Mbit/s, Gbit/s.
+fn rate(bps: f64) -> String {
+    if bps >= 1e9 {
+        format!("{:.2} Gbit/s", bps / 1e9)
+    } else if bps >= 1e6 {
+        format!("{:.1} Mbit/s", bps / 1e6)
+    } else {
+        format!("{:.1} kbit/s", bps / 1e3)
     }
 }
 
