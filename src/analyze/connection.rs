@@ -6,7 +6,7 @@ use crate::mptcp::crypto::{self, KeyHash};
 use crate::mptcp::{Key, Token, Version};
 
 use super::dsn::SentMap;
-use super::perf::{Series, Waiting};
+use super::perf::{Points, Series, Waiting};
 use super::report::{Anomaly, Event, Run, Side, Validation};
 
 /// Ranges of sent data remembered per direction: enough for a window of about 12 MB in
@@ -32,6 +32,10 @@ pub struct DataSpace {
     pub waiting: Waiting,
     /// New data-level bytes per time bucket, when series are asked for.
     pub series: Option<Series>,
+    /// Data segments and data ACKs for a time-sequence graph, when asked for.
+    pub points: Option<Box<Points>>,
+    /// Where `points` offsets start: the first DSN of this direction.
+    pub origin: Option<u64>,
 }
 
 impl DataSpace {
@@ -48,6 +52,8 @@ impl DataSpace {
             mapped: false,
             waiting: Waiting::default(),
             series: None,
+            points: None,
+            origin: None,
         }
     }
 

@@ -141,6 +141,8 @@ pub struct Analyzer {
     conns_dropped: u64,
     /// Width of the time buckets of throughput and RTT series, if they are kept.
     interval_ns: Option<i64>,
+    /// Keep data segments and data ACKs for time-sequence graphs.
+    points: bool,
 }
 
 impl Default for Analyzer {
@@ -171,7 +173,15 @@ impl Analyzer {
             flows_dropped: 0,
             conns_dropped: 0,
             interval_ns: None,
+            points: false,
         }
+    }
+
+    /// Also keeps each data segment and data ACK (thinned past a limit) for plotting.
+    #[must_use]
+    pub fn with_points(mut self) -> Self {
+        self.points = true;
+        self
     }
 
     /// Also keeps throughput and RTT per time bucket of `interval_ns` (at least 1 ms).
@@ -790,6 +800,13 @@ impl Analyzer {
             events: conn.events.clone(),
             anomalies,
             series,
+            points: [0, 1].map(|d| {
+                conn.data[d]
+                    .points
+                    .as_ref()
+                    .map(|p| p.points.clone())
+                    .unwrap_or_default()
+            }),
         };
         report.verdicts = verdict::verdicts(&report);
         report

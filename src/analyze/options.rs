@@ -4,7 +4,9 @@ use crate::capture::Segment;
 use crate::mptcp::{AddAddr, Dss, JoinForm, JoinHmac, MpCapable, MpJoin, MptcpOption, Version};
 
 use super::dsn::{expand, low_half};
+use super::perf::SeqPoint;
 use super::report::{EventKind, Side};
+use super::secs;
 use super::subflow::{Mapping, Origin};
 use super::{Analyzer, SegmentOptions};
 
@@ -350,7 +352,7 @@ impl Analyzer {
     /// DSS: data ACK, mapping, DATA_FIN, infinite mapping (RFC 8684 §3.3).
     fn dss(&mut self, cid: usize, fid: usize, seg: &Segment<'_>, d: &Dss, side: Side) {
         if let Some(raw) = d.data_ack {
-            self.data_ack(cid, seg, side.other(), raw, d.data_ack64());
+            self.data_ack(cid, fid, seg, side.other(), raw, d.data_ack64());
         }
         let (Some(raw), Some(ssn), Some(data_len)) = (d.dsn, d.ssn, d.data_len) else {
             return;
@@ -395,7 +397,15 @@ impl Analyzer {
     }
 
     /// A data ACK from the peer of `data_side`: advances what `data_side` knows delivered.
-    fn data_ack(&mut self, cid: usize, seg: &Segment<'_>, data_side: Side, raw: u64, wide: bool) {
+    fn data_ack(
+        &mut self,
+        cid: usize,
+        fid: usize,
+        seg: &Segment<'_>,
+        data_side: Side,
+        raw: u64,
+        wide: bool,
+    ) {
         let space = &mut self.conns[cid].data[data_side.index()];
         // Expand a 4-byte data ACK by the data ACK's own flag `a`.
         let ack = if wide {
@@ -415,6 +425,20 @@ impl Analyzer {
         space.data_ack = Some(ack);
         space.sent.acked(ack);
         space.waiting.data_acked(ack, seg.time_ns);
+        if self.points {
+            if let Some(origin) = space.origin {
+                let time = secs(seg.time_ns - self.first_ns.unwrap_or(seg.time_ns));
+                let subflow = self.flows[fid].index;
+                let point = SeqPoint {
+                    time,
+                    offset: ack.wrapping_sub(origin),
+                    len: 0,
+                    subflow,
+                    kind: "data_ack",
+                };
+                space.points.get_or_insert_with(Box::default).push(point);
+            }
+        }
         let s = data_side.index();
         for &f in &self.conns[cid].subflows {
             let d = &mut self.flows[f].data[s];

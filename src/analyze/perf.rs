@@ -323,6 +323,24 @@ mod tests {
     }
 
     #[test]
+    fn points_are_thinned_not_cut() {
+        let mut p = Points::default();
+        for i in 0..(3 * MAX_POINTS as u64) {
+            p.push(SeqPoint {
+                time: 0.0,
+                offset: i,
+                len: 1,
+                subflow: 0,
+                kind: "new",
+            });
+        }
+        assert!(p.points.len() <= MAX_POINTS);
+        assert!(p.points.len() > MAX_POINTS / 2);
+        assert_eq!(p.points[0].offset, 0);
+        assert!(p.points.last().unwrap().offset > 3 * MAX_POINTS as u64 - 8);
+    }
+
+    #[test]
     fn waiting_for_the_data_ack() {
         let mut w = Waiting::default();
         // Segment ending at DSN 2000 is in at t=10ms; the hole before it fills at t=50ms.
@@ -336,5 +354,51 @@ mod tests {
         assert!((s.max_ms - 40.0).abs() < 1e-9);
         assert_eq!(w.blocked_ns, 40_000_000);
         assert_eq!(w.in_order, 1);
+    }
+}
+
+/// One data segment, or one data ACK, for a time-sequence graph.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SeqPoint {
+    /// Seconds from the first frame.
+    pub time: f64,
+    /// Bytes from the direction's first data sequence number (its IDSN + 1 when known).
+    pub offset: u64,
+    /// Bytes covered (0 for a data ACK).
+    pub len: u32,
+    /// Subflow that carried it.
+    pub subflow: usize,
+    /// `new`, `reinjected`, `resent` (a data segment) or `data_ack`.
+    pub kind: &'static str,
+}
+
+/// Points of one direction, at most `MAX_POINTS`: when full, every other one is dropped and
+/// from then on only every other one is kept, so the whole transfer stays drawn.
+#[derive(Debug, Clone, Default)]
+pub struct Points {
+    pub points: Vec<SeqPoint>,
+    stride: usize,
+    skipped: usize,
+}
+
+pub const MAX_POINTS: usize = 100_000;
+
+impl Points {
+    pub fn push(&mut self, p: SeqPoint) {
+        self.stride = self.stride.max(1);
+        self.skipped += 1;
+        if self.skipped < self.stride {
+            return;
+        }
+        self.skipped = 0;
+        if self.points.len() == MAX_POINTS {
+            let mut i = 0;
+            self.points.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.stride *= 2;
+        }
+        self.points.push(p);
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::mptcp::{Key, Token};
 
-pub use super::perf::Stats;
+pub use super::perf::{SeqPoint, Stats};
 
 /// The whole analysis of one capture.
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +113,10 @@ pub struct ConnectionReport {
     pub anomalies: Vec<Anomaly>,
     /// Per time bucket, with `--interval`.
     pub series: Option<SeriesReport>,
+    /// Data segments and data ACKs of each direction, for a time-sequence graph; kept only
+    /// when asked for (`--plot`), and not printed in JSON.
+    #[serde(skip)]
+    pub points: [Vec<SeqPoint>; 2],
 }
 
 /// Data-level head-of-line blocking in one direction.
