@@ -425,19 +425,19 @@ impl Analyzer {
         space.data_ack = Some(ack);
         space.sent.acked(ack);
         space.waiting.data_acked(ack, seg.time_ns);
-        if self.points {
-            if let Some(origin) = space.origin {
-                let time = secs(seg.time_ns - self.first_ns.unwrap_or(seg.time_ns));
-                let subflow = self.flows[fid].index;
-                let point = SeqPoint {
-                    time,
-                    offset: ack.wrapping_sub(origin),
-                    len: 0,
-                    subflow,
-                    kind: "data_ack",
-                };
-                space.points.get_or_insert_with(Box::default).push(point);
-            }
+        if self.points
+            && let Some(origin) = space.origin
+        {
+            let time = secs(seg.time_ns - self.first_ns.unwrap_or(seg.time_ns));
+            let subflow = self.flows[fid].index;
+            let point = SeqPoint {
+                time,
+                offset: ack.wrapping_sub(origin),
+                len: 0,
+                subflow,
+                kind: "data_ack",
+            };
+            space.points.get_or_insert_with(Box::default).push(point);
         }
         let s = data_side.index();
         for &f in &self.conns[cid].subflows {
