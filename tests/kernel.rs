@@ -668,6 +668,31 @@ fn netns_by_path_and_by_pid() {
 }
 
 #[test]
+fn in_process_queries_return_to_their_namespace() {
+    if !can_run("in_process_queries_return_to_their_namespace") {
+        return;
+    }
+    let ns = Netns::new("back");
+    let here = || std::fs::read_link("/proc/thread-self/ns/net").unwrap();
+    let before = here();
+    let inside = ns.run(here);
+    assert_ne!(inside, before, "the closure ran in the other namespace");
+    assert_eq!(here(), before, "and the thread came back");
+    // The same through the command layer, in process.
+    let cli = <mptcpstat::cli::Cli as clap::Parser>::parse_from([
+        "mptcpstat",
+        "limits",
+        "--json",
+        "--netns",
+        ns.name(),
+    ]);
+    let mut out = Vec::new();
+    mptcpstat::cmd::run(cli, &mut out).unwrap();
+    assert!(String::from_utf8(out).unwrap().contains("\"subflows\""));
+    assert_eq!(here(), before);
+}
+
+#[test]
 fn missing_namespace_is_a_one_line_error() {
     // Needs neither root nor MPTCP.
     let name = format!("mptcpstat-missing-{}", std::process::id());

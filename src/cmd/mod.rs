@@ -61,10 +61,10 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Runs `f` inside the namespace `--netns` names, or here when it names none. Sockets and
-/// `/proc` files `f` opens belong to that namespace; the calling thread never moves.
-pub(crate) fn in_netns<T: Send>(
+/// `/proc` files `f` opens belong to that namespace; the thread returns afterwards.
+pub(crate) fn in_netns<T>(
     arg: &NetnsArg,
-    f: impl FnOnce() -> anyhow::Result<T> + Send,
+    f: impl FnOnce() -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let target = arg.netns.as_deref().map(NetnsTarget::parse);
     run_in(target.as_ref(), f)?

@@ -5,11 +5,11 @@
 //! through rustix's safe wrapper, restricted to network namespaces so that another kind of
 //! file is refused with `EINVAL`.
 //!
-//! `setns` moves only the calling thread. [`run_in`] therefore does the work on a scoped
-//! thread that enters the namespace first, then opens its sockets and `/proc` files, and ends
-//! with the query: the caller's thread (and a test harness running commands in process)
-//! never changes namespace. The `/proc` reads on that thread use `/proc/thread-self/net`
-//! (see `procfs`).
+//! `setns` moves only the calling thread. [`run_in`] enters the namespace, runs the query
+//! (which opens its sockets and `/proc` files there) and moves the thread back to where it
+//! was, so the caller (and a test harness running commands in process) keeps its namespace.
+//! Sockets stay in the namespace they were opened in; `/proc` reads use
+//! `/proc/thread-self/net` (see `procfs`).
 
 use std::fmt;
 use std::fs::File;
@@ -88,22 +88,47 @@ pub fn enter(target: &NetnsTarget) -> Result<(), KernelError> {
     })
 }
 
-/// Runs `f` inside `target` on a thread of its own, or on this thread when `target` is
-/// `None`. A panic in `f` is passed on to the caller.
-pub fn run_in<T: Send>(
-    target: Option<&NetnsTarget>,
-    f: impl FnOnce() -> T + Send,
-) -> Result<T, KernelError> {
+/// Runs `f` inside `target`, or right here when `target` is `None`.
+///
+/// The calling thread enters the namespace, runs `f` and goes back to the namespace it was in
+/// before returning, also when `f` panics; threads `f` starts begin in `target`.
+pub fn run_in<T>(target: Option<&NetnsTarget>, f: impl FnOnce() -> T) -> Result<T, KernelError> {
     let Some(target) = target else { return Ok(f()) };
-    std::thread::scope(|s| {
-        let worker = s.spawn(|| {
-            enter(target)?;
-            Ok(f())
-        });
-        worker
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    let here = File::open(THIS_THREAD).map_err(|e| KernelError::Netns {
+        target: THIS_THREAD.into(),
+        errno: errno_of(&e),
+    })?;
+    enter(target)?;
+    let mut home = Home(Some(here));
+    let out = f();
+    home.go_back()?;
+    Ok(out)
+}
+
+/// The calling thread's own network namespace.
+const THIS_THREAD: &str = "/proc/thread-self/ns/net";
+
+/// The namespace to return to; dropping it returns (the path taken when `f` panics).
+struct Home(Option<File>);
+
+impl Home {
+    fn go_back(&mut self) -> Result<(), KernelError> {
+        match self.0.take() {
+            Some(file) => move_into_link_name_space(file.as_fd(), Some(LinkNameSpaceType::Network))
+                .map_err(|e| KernelError::Netns {
+                    target: THIS_THREAD.into(),
+                    errno: e.raw_os_error(),
+                }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        // Only reached while unwinding: nothing better to do with a failure than go on.
+        let _ = self.go_back();
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +158,19 @@ mod tests {
             run_in(Some(&t), || ()),
             Err(KernelError::NetnsNotFound { name })
         );
+    }
+
+    #[test]
+    fn the_thread_comes_back() {
+        // Entering the namespace we are in: allowed as root, EPERM otherwise; either way the
+        // thread ends where it started. (tests/kernel.rs checks a real move and return.)
+        let before = std::fs::read_link(THIS_THREAD).unwrap();
+        let t = NetnsTarget::Path("/proc/self/ns/net".into());
+        let inside = run_in(Some(&t), || std::fs::read_link(THIS_THREAD).unwrap());
+        assert_eq!(std::fs::read_link(THIS_THREAD).unwrap(), before);
+        if let Ok(inside) = inside {
+            assert_eq!(inside, before);
+        }
     }
 
     #[test]

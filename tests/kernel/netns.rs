@@ -119,8 +119,8 @@ impl Netns {
         self.exec_ok(&["sysctl", "-qw", &format!("{key}={value}")]);
     }
 
-    /// Runs `f` on a thread inside this namespace; sockets it creates belong here.
-    pub fn run<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+    /// Runs `f` inside this namespace; sockets it creates belong here.
+    pub fn run<T>(&self, f: impl FnOnce() -> T) -> T {
         run_in(Some(&NetnsTarget::Name(self.name.clone())), f).expect("entering the namespace")
     }
 }
