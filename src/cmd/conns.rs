@@ -27,7 +27,7 @@ use crate::cmd::{Status, in_netns};
 use crate::kernel::netlink::{Netlink, Protocol};
 use crate::kernel::probe;
 use crate::kernel::sock_diag::{
-    self, AF_INET, AF_INET6, MptcpInfo, MptcpSock, TcpSock, TcpState, states,
+    self, AF_INET, AF_INET6, MptcpInfo, MptcpSock, SubflowFlags, TcpSock, TcpState, states,
 };
 use crate::mptcp::types::Token;
 use crate::output::{self, Output, Render, Style};
@@ -191,7 +191,7 @@ pub struct Subflow {
     pub local_id: Option<u8>,
     pub remote_id: Option<u8>,
     /// `MPTCP_SUBFLOW_ATTR_FLAGS` by name; `ss` shows them as letters (`Mmec`).
-    pub flags: Vec<String>,
+    pub flags: SubflowFlags,
     pub token_local: Option<Token>,
     pub token_remote: Option<Token>,
     pub map_seq: Option<u64>,
@@ -224,9 +224,6 @@ pub struct Subflow {
     pub last_data_sent_ms: Option<u32>,
     pub last_data_recv_ms: Option<u32>,
     pub last_ack_recv_ms: Option<u32>,
-    /// `ss`'s flag letters, for the table.
-    #[serde(skip)]
-    pub flag_letters: String,
 }
 
 /// `conns --json`.
@@ -245,10 +242,11 @@ fn us_to_ms(us: Option<u32>) -> Option<f64> {
 }
 
 impl Subflow {
+    /// `dev` is the name of the interface the socket is bound to, if any.
     #[must_use]
-    pub fn new(t: &TcpSock, ifname: &dyn Fn(u32) -> Option<String>) -> Self {
-        let sf = t.subflow.clone().unwrap_or_default();
-        let i = t.info.clone().unwrap_or_default();
+    pub fn new(t: TcpSock, dev: Option<String>) -> Self {
+        let sf = t.subflow.unwrap_or_default();
+        let i = t.info.unwrap_or_default();
         Subflow {
             local_addr: t.msg.src,
             local_port: t.msg.sport,
@@ -256,13 +254,10 @@ impl Subflow {
             remote_port: t.msg.dport,
             state: t.msg.state,
             backup: sf.backup(),
-            dev: (t.msg.ifindex != 0)
-                .then(|| ifname(t.msg.ifindex))
-                .flatten(),
+            dev,
             local_id: sf.id_loc,
             remote_id: sf.id_rem,
-            flags: sf.flag_names(),
-            flag_letters: sf.flag_letters(),
+            flags: SubflowFlags(sf.flags.unwrap_or(0)),
             token_local: sf.token_loc,
             token_remote: sf.token_rem.filter(|t| t.0 != 0),
             map_seq: sf.map_seq,
@@ -337,107 +332,152 @@ impl Connection {
     }
 }
 
-/// Joins MPTCP sockets and subflows into connections, fills in remote tokens, filters.
-/// Pure: `ifname` names interface indexes of the namespace the dumps came from.
-#[must_use]
-pub fn collect(
-    msks: &[MptcpSock],
-    tcps: &[TcpSock],
-    filter: &Filter,
-    ifname: &dyn Fn(u32) -> Option<String>,
-) -> ConnsReport {
-    let mut conns: Vec<Connection> = msks.iter().map(Connection::new).collect();
-    let by_token: HashMap<Token, usize> = conns
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| Some((c.local_token?, i)))
-        .collect();
-    let mut unlinked = Vec::new();
-    for t in tcps.iter().filter(|t| t.is_subflow()) {
-        let owner = match &t.subflow {
-            Some(sf) => sf.token_loc.and_then(|tok| by_token.get(&tok).copied()),
+/// Joins subflows to their connections as they come: `fetch` feeds it while the TCP dump is
+/// read, so no second list of 20 000 subflows is ever held. Pure.
+pub struct Joiner {
+    conns: Vec<Connection>,
+    by_token: HashMap<Token, usize>,
+    unlinked: Vec<Subflow>,
+}
+
+impl Joiner {
+    #[must_use]
+    pub fn new(msks: &[MptcpSock]) -> Self {
+        let conns: Vec<Connection> = msks.iter().map(Connection::new).collect();
+        let by_token = conns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((c.local_token?, i)))
+            .collect();
+        Joiner {
+            conns,
+            by_token,
+            unlinked: Vec::new(),
+        }
+    }
+
+    /// Attaches a subflow to its connection by local token.
+    pub fn add(&mut self, s: Subflow) {
+        let owner = match s.token_local {
+            Some(tok) => self.by_token.get(&tok).copied(),
             // The TCP listener behind an MPTCP listener has no subflow info: it belongs to
             // the MPTCP listener on the same address and port.
-            None if t.msg.state == TcpState::Listen => conns.iter().position(|c| {
+            None if s.state == TcpState::Listen => self.conns.iter().position(|c| {
                 c.state == TcpState::Listen
-                    && c.local_port == t.msg.sport
-                    && c.local_addr.to_canonical() == t.msg.src.to_canonical()
+                    && c.local_port == s.local_port
+                    && c.local_addr.to_canonical() == s.local_addr.to_canonical()
             }),
             None => None,
         };
-        let s = Subflow::new(t, ifname);
         match owner {
-            Some(i) => conns[i].subflows.push(s),
-            None => unlinked.push(s),
+            Some(i) => {
+                let v = &mut self.conns[i].subflows;
+                if v.capacity() == 0 {
+                    // Most connections have one or two subflows; a first push would make
+                    // room for four.
+                    v.reserve_exact(2);
+                }
+                v.push(s);
+            }
+            None => self.unlinked.push(s),
         }
     }
 
-    // Remote tokens: from a join this side opened, else from the peer socket if it is here.
-    for c in &mut conns {
-        if let Some(tok) = c.subflows.iter().find_map(|s| s.token_remote) {
-            c.remote_token = Some(tok);
-            c.remote_token_source = Some(TokenSource::MpJoin);
+    /// Fills in remote tokens and applies the filter.
+    #[must_use]
+    pub fn finish(self, filter: &Filter) -> ConnsReport {
+        let Joiner {
+            mut conns,
+            mut unlinked,
+            ..
+        } = self;
+        // Remote tokens: from a join this side opened, else from the peer socket if it is here.
+        for c in &mut conns {
+            if let Some(tok) = c.subflows.iter().find_map(|s| s.token_remote) {
+                c.remote_token = Some(tok);
+                c.remote_token_source = Some(TokenSource::MpJoin);
+            }
         }
-    }
-    let by_endpoints: HashMap<_, Token> = conns
-        .iter()
-        .filter_map(|c| Some((c.endpoints(), c.local_token?)))
-        .collect();
-    for c in &mut conns {
-        if c.remote_token.is_some() || c.state == TcpState::Listen {
-            continue;
+        let by_endpoints: HashMap<_, Token> = conns
+            .iter()
+            .filter_map(|c| Some((c.endpoints(), c.local_token?)))
+            .collect();
+        for c in &mut conns {
+            if c.remote_token.is_some() || c.state == TcpState::Listen {
+                continue;
+            }
+            let (la, lp, ra, rp) = c.endpoints();
+            if let Some(tok) = by_endpoints.get(&(ra, rp, la, lp)) {
+                c.remote_token = Some(*tok);
+                c.remote_token_source = Some(TokenSource::LocalPeer);
+            }
         }
-        let (la, lp, ra, rp) = c.endpoints();
-        if let Some(tok) = by_endpoints.get(&(ra, rp, la, lp)) {
-            c.remote_token = Some(*tok);
-            c.remote_token_source = Some(TokenSource::LocalPeer);
-        }
-    }
 
-    conns.retain(|c| filter.keep(c));
-    unlinked.retain(|s| filter.keep_subflow(s));
-    ConnsReport {
-        time: None,
-        connections: conns,
-        unlinked_subflows: unlinked,
+        conns.retain(|c| filter.keep(c));
+        unlinked.retain(|s| filter.keep_subflow(s));
+        ConnsReport {
+            time: None,
+            connections: conns,
+            unlinked_subflows: unlinked,
+        }
     }
 }
 
-/// Dumps and parses, in the current namespace. The TCP dump is skipped when there is no
-/// MPTCP socket to attach subflows to.
-pub fn fetch(filter: &Filter) -> anyhow::Result<(Vec<MptcpSock>, Vec<TcpSock>)> {
+/// Joins MPTCP sockets and subflows into connections, fills in remote tokens, filters. Pure.
+#[must_use]
+pub fn collect(msks: &[MptcpSock], subflows: Vec<Subflow>, filter: &Filter) -> ConnsReport {
+    let mut j = Joiner::new(msks);
+    for s in subflows {
+        j.add(s);
+    }
+    j.finish(filter)
+}
+
+/// Dumps, parses and joins, in the current namespace: the MPTCP sockets first, then (when
+/// there are any) the TCP sockets, keeping the subflows. Each datagram is parsed as it
+/// arrives; nothing holds a whole dump.
+pub fn fetch(filter: &Filter) -> anyhow::Result<ConnsReport> {
     let mut nl = Netlink::open(Protocol::SockDiag)?;
     let mut msks = Vec::new();
     for &family in &filter.families {
-        let reply = sock_diag::dump_mptcp(&mut nl, family, filter.states)?;
-        msks.extend(sock_diag::parse_mptcp(&reply).context("reading the MPTCP socket dump")?);
+        sock_diag::dump_mptcp_each(&mut nl, family, filter.states, |datagram| {
+            sock_diag::parse_mptcp_into(datagram, &mut msks)
+        })
+        .context("reading the MPTCP socket dump")?;
     }
-    let mut tcps = Vec::new();
-    if !msks.is_empty() {
-        for &family in &filter.families {
-            let reply = sock_diag::dump_tcp(&mut nl, family, filter.subflow_states())?;
-            tcps.extend(sock_diag::parse_subflows(&reply).context("reading the TCP socket dump")?);
-        }
+    let mut joiner = Joiner::new(&msks);
+    if msks.is_empty() {
+        return Ok(joiner.finish(filter));
     }
-    Ok((msks, tcps))
+    // Subflows have the family of their local address: an IPv4 MPTCP socket only has IPv4
+    // subflows, an IPv6 one may have IPv4 ones too.
+    let mut families = vec![AF_INET];
+    if msks.iter().any(|m| m.msg.family == AF_INET6) {
+        families.push(AF_INET6);
+    }
+    drop(msks);
+    let mut batch = Vec::new();
+    // Interface names belong to this namespace: look them up here, once each.
+    let mut names: HashMap<u32, Option<String>> = HashMap::new();
+    for family in families {
+        sock_diag::dump_tcp_each(&mut nl, family, filter.subflow_states(), |datagram| {
+            sock_diag::parse_subflows_into(datagram, &mut batch)?;
+            for t in batch.drain(..) {
+                let dev = match t.msg.ifindex {
+                    0 => None,
+                    i => names.entry(i).or_insert_with(|| probe::ifname(i)).clone(),
+                };
+                joiner.add(Subflow::new(t, dev));
+            }
+            Ok(())
+        })
+        .context("reading the TCP socket dump")?;
+    }
+    Ok(joiner.finish(filter))
 }
 
 fn snapshot(args: &ConnsArgs, filter: &Filter) -> anyhow::Result<ConnsReport> {
-    in_netns(&args.netns, || {
-        let (msks, tcps) = fetch(filter)?;
-        // Interface names must be looked up in the same namespace; cache them.
-        let mut names = HashMap::new();
-        for t in &tcps {
-            if t.msg.ifindex != 0 {
-                names
-                    .entry(t.msg.ifindex)
-                    .or_insert_with(|| probe::ifname(t.msg.ifindex));
-            }
-        }
-        Ok(collect(&msks, &tcps, filter, &|i| {
-            names.get(&i).cloned().flatten()
-        }))
-    })
+    in_netns(&args.netns, || fetch(filter))
 }
 
 pub fn run(args: &ConnsArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {
@@ -483,7 +523,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 }
 
 fn subflow_row(s: &Subflow, prefix: &str) -> Vec<String> {
-    let mut flags = s.flag_letters.clone();
+    let mut flags = s.flags.letters();
     if s.backup {
         flags.push_str(" backup");
     }
@@ -582,11 +622,23 @@ mod tests {
         }
     }
 
+    /// Subflows as `fetch` makes them, with every bound interface called `dev`.
+    fn subflows(tcps: Vec<TcpSock>, dev: Option<&str>) -> Vec<Subflow> {
+        tcps.into_iter()
+            .map(|t| {
+                let d = (t.msg.ifindex != 0)
+                    .then(|| dev.map(str::to_owned))
+                    .flatten();
+                Subflow::new(t, d)
+            })
+            .collect()
+    }
+
     /// The recorded client side: one connection, two subflows (10.0.1.1 and 10.0.2.1 on c2).
     fn client() -> ConnsReport {
         let msks = parse_mptcp(&fixture("sock_diag-mptcp-client.bin")).unwrap();
         let tcps = parse_subflows(&fixture("sock_diag-tcp-client.bin")).unwrap();
-        collect(&msks, &tcps, &all(), &|_| Some("c2".to_owned()))
+        collect(&msks, subflows(tcps, Some("c2")), &all())
     }
 
     #[test]
@@ -645,7 +697,7 @@ mod tests {
     fn server_side_with_its_listener() {
         let msks = parse_mptcp(&fixture("sock_diag-mptcp-server.bin")).unwrap();
         let tcps = parse_subflows(&fixture("sock_diag-tcp-server.bin")).unwrap();
-        let r = collect(&msks, &tcps, &all(), &|_| None);
+        let r = collect(&msks, subflows(tcps, None), &all());
         assert_eq!(r.connections.len(), 2);
         let est = r
             .connections
@@ -671,8 +723,11 @@ mod tests {
     fn filters() {
         let msks = parse_mptcp(&fixture("sock_diag-mptcp-client.bin")).unwrap();
         let tcps = parse_subflows(&fixture("sock_diag-tcp-client.bin")).unwrap();
-        let none = |_| None;
-        let by = |f: Filter| collect(&msks, &tcps, &f, &none).connections.len();
+        let by = |f: Filter| {
+            collect(&msks, subflows(tcps.clone(), None), &f)
+                .connections
+                .len()
+        };
         assert_eq!(
             by(Filter {
                 dport: Some(5201),
@@ -715,7 +770,7 @@ mod tests {
         std::mem::swap(&mut server.msg.sport, &mut server.msg.dport);
         let info = server.info.as_mut().unwrap();
         info.token = Some(Token(0x1234_5678));
-        let r = collect(&[client, server], &[], &all(), &|_| None);
+        let r = collect(&[client, server], Vec::new(), &all());
         assert_eq!(r.connections[0].remote_token, Some(Token(0x1234_5678)));
         assert_eq!(
             r.connections[0].remote_token_source,
@@ -727,7 +782,7 @@ mod tests {
     #[test]
     fn subflow_without_its_connection_is_listed_apart() {
         let tcps = parse_subflows(&fixture("sock_diag-tcp-client.bin")).unwrap();
-        let r = collect(&[], &tcps, &all(), &|_| None);
+        let r = collect(&[], subflows(tcps, None), &all());
         assert!(r.connections.is_empty());
         assert_eq!(r.unlinked_subflows.len(), 2);
     }

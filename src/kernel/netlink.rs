@@ -81,7 +81,24 @@ impl Netlink {
     /// A dump (`NLM_F_DUMP`) ends at `NLMSG_DONE`; a request with `NLM_F_ACK` ends at the
     /// acknowledgement; any other request ends with its first message that is not part of a
     /// multipart reply. An `NLMSG_ERROR` becomes [`KernelError::Netlink`].
-    pub fn request(&mut self, op: &str, mut message: Vec<u8>) -> Result<Reply, KernelError> {
+    pub fn request(&mut self, op: &str, message: Vec<u8>) -> Result<Reply, KernelError> {
+        let mut reply = Reply::default();
+        self.request_each(op, message, |datagram| {
+            reply.push(datagram);
+            Ok(())
+        })?;
+        Ok(reply)
+    }
+
+    /// Like [`Netlink::request`], but hands each datagram to `each` as it arrives instead of
+    /// keeping them: a dump of many thousand sockets is parsed in 32 KiB pieces. Each
+    /// datagram holds whole messages, so `each` can walk it with [`data_messages_in`].
+    pub fn request_each(
+        &mut self,
+        op: &str,
+        mut message: Vec<u8>,
+        mut each: impl FnMut(&[u8]) -> Result<(), KernelError>,
+    ) -> Result<(), KernelError> {
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1).max(1);
         let flags = {
@@ -99,7 +116,6 @@ impl Netlink {
             .map_err(|e| KernelError::os(format!("sending {op}"), &e))?;
 
         let end = End::of_request(flags);
-        let mut reply = Reply::default();
         loop {
             self.buf.clear();
             let (len, _) = self
@@ -115,9 +131,9 @@ impl Netlink {
                 });
             }
             let complete = scan(&self.buf, seq, end).map_err(|e| with_op(e, op))?;
-            reply.push(&self.buf);
+            each(&self.buf).map_err(|e| with_op(e, op))?;
             if complete {
-                return Ok(reply);
+                return Ok(());
             }
         }
     }
@@ -260,7 +276,12 @@ pub fn messages(bytes: &[u8]) -> impl Iterator<Item = Result<Message<'_>, Kernel
 /// The data messages of a reply: stops at `NLMSG_DONE` or an acknowledgement, turns an
 /// `NLMSG_ERROR` into [`KernelError::Netlink`] (with `op` "netlink request"), skips no-ops.
 pub fn data_messages(reply: &Reply) -> impl Iterator<Item = Result<Message<'_>, KernelError>> {
-    let mut inner = messages(&reply.bytes);
+    data_messages_in(&reply.bytes)
+}
+
+/// [`data_messages`] of raw bytes: one datagram, or several concatenated.
+pub fn data_messages_in(bytes: &[u8]) -> impl Iterator<Item = Result<Message<'_>, KernelError>> {
+    let mut inner = messages(bytes);
     let mut finished = false;
     std::iter::from_fn(move || {
         while !finished {

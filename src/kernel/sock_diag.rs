@@ -18,13 +18,14 @@
 //! Main types: [`MptcpSock`] (an MPTCP socket, whose `mptcpi_token` is the LOCAL token) and
 //! [`TcpSock`] (a TCP socket; a subflow when [`TcpSock::subflow`] is set).
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use netlink_packet_core::{NLM_F_DUMP, NLM_F_REQUEST};
 use serde::{Serialize, Serializer};
 
 use super::netlink::{
-    self, Netlink, Reply, attrs, data_messages, exact_u8, exact_u16, exact_u32, exact_u64,
+    self, Netlink, Reply, attrs, data_messages_in, exact_u8, exact_u16, exact_u32, exact_u64,
     malformed, u8_at, u16_at, u16_be_at, u32_at, u64_at,
 };
 use super::{EINVAL, ENOENT, EOPNOTSUPP, KernelError};
@@ -45,6 +46,8 @@ pub const INET_DIAG_REQ_PROTOCOL: u16 = 3;
 pub const INET_DIAG_INFO: u16 = 2;
 pub const INET_DIAG_SHUTDOWN: u16 = 8;
 pub const INET_DIAG_ULP_INFO: u16 = 19;
+/// `INET_DIAG_SOCKOPT`, the last attribute of Linux 6.18; later ones are kept raw.
+pub const INET_DIAG_LAST_KNOWN: u16 = 22;
 
 pub const INET_ULP_INFO_NAME: u16 = 1;
 pub const INET_ULP_INFO_MPTCP: u16 = 3;
@@ -77,6 +80,58 @@ pub const MPTCP_SUBFLOW_FLAGS: [(u32, &str, char); 9] = [
     (1 << 7, "connected", 'c'),
     (1 << 8, "mapvalid", 'v'),
 ];
+/// `MPTCP_SUBFLOW_ATTR_FLAGS`, shown (and serialised) as the list of its flag names; bits this
+/// version does not know appear as one `0x...` entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubflowFlags(pub u32);
+
+impl SubflowFlags {
+    fn unknown(self) -> u32 {
+        MPTCP_SUBFLOW_FLAGS
+            .iter()
+            .fold(self.0, |r, (bit, _, _)| r & !bit)
+    }
+
+    #[must_use]
+    pub fn names(self) -> Vec<Cow<'static, str>> {
+        let mut names: Vec<Cow<'static, str>> = MPTCP_SUBFLOW_FLAGS
+            .iter()
+            .filter(|(bit, _, _)| self.0 & bit != 0)
+            .map(|(_, name, _)| Cow::Borrowed(*name))
+            .collect();
+        if self.unknown() != 0 {
+            names.push(Cow::Owned(format!("{:#x}", self.unknown())));
+        }
+        names
+    }
+
+    /// The letters `ss -ti` prints after `flags:`, e.g. `Mmec`.
+    #[must_use]
+    pub fn letters(self) -> String {
+        MPTCP_SUBFLOW_FLAGS
+            .iter()
+            .filter(|(bit, _, _)| self.0 & bit != 0)
+            .map(|(_, _, c)| *c)
+            .collect()
+    }
+}
+
+impl Serialize for SubflowFlags {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        for (bit, name, _) in MPTCP_SUBFLOW_FLAGS {
+            if self.0 & bit != 0 {
+                seq.serialize_element(name)?;
+            }
+        }
+        if self.unknown() != 0 {
+            seq.serialize_element(&format!("{:#x}", self.unknown()))?;
+        }
+        seq.end()
+    }
+}
+
 pub const MPTCP_SUBFLOW_FLAG_BKUP_REM: u32 = 1 << 4;
 pub const MPTCP_SUBFLOW_FLAG_BKUP_LOC: u32 = 1 << 5;
 
@@ -240,21 +295,46 @@ pub fn tcp_request(family: u8, states: u32) -> Vec<u8> {
 /// Dumps MPTCP sockets. A kernel without MPTCP diag support answers `ENOENT` (no handler for
 /// protocol 262) or `EINVAL` (no `INET_DIAG_REQ_PROTOCOL`, before 5.9).
 pub fn dump_mptcp(nl: &mut Netlink, family: u8, states: u32) -> Result<Reply, KernelError> {
-    nl.request(
-        "sock_diag dump of MPTCP sockets",
-        mptcp_request(family, states),
-    )
-    .map_err(|e| match e {
+    nl.request(MPTCP_DUMP, mptcp_request(family, states))
+        .map_err(mptcp_unavailable)
+}
+
+/// [`dump_mptcp`], each datagram handed to `each` as it arrives.
+pub fn dump_mptcp_each(
+    nl: &mut Netlink,
+    family: u8,
+    states: u32,
+    each: impl FnMut(&[u8]) -> Result<(), KernelError>,
+) -> Result<(), KernelError> {
+    nl.request_each(MPTCP_DUMP, mptcp_request(family, states), each)
+        .map_err(mptcp_unavailable)
+}
+
+const MPTCP_DUMP: &str = "sock_diag dump of MPTCP sockets";
+const TCP_DUMP: &str = "sock_diag dump of TCP sockets";
+
+fn mptcp_unavailable(e: KernelError) -> KernelError {
+    match e {
         KernelError::Netlink { errno, .. } if [ENOENT, EINVAL, EOPNOTSUPP].contains(&errno) => {
             KernelError::MptcpDiagUnavailable { errno }
         }
         e => e,
-    })
+    }
 }
 
 /// Dumps TCP sockets.
 pub fn dump_tcp(nl: &mut Netlink, family: u8, states: u32) -> Result<Reply, KernelError> {
-    nl.request("sock_diag dump of TCP sockets", tcp_request(family, states))
+    nl.request(TCP_DUMP, tcp_request(family, states))
+}
+
+/// [`dump_tcp`], each datagram handed to `each` as it arrives.
+pub fn dump_tcp_each(
+    nl: &mut Netlink,
+    family: u8,
+    states: u32,
+    each: impl FnMut(&[u8]) -> Result<(), KernelError>,
+) -> Result<(), KernelError> {
+    nl.request_each(TCP_DUMP, tcp_request(family, states), each)
 }
 
 /// `struct inet_diag_msg`: a socket's identity and queues.
@@ -591,35 +671,18 @@ impl SubflowInfo {
             .is_some_and(|f| f & (MPTCP_SUBFLOW_FLAG_BKUP_REM | MPTCP_SUBFLOW_FLAG_BKUP_LOC) != 0)
     }
 
-    /// Names of the set flag bits; unknown bits as `0x...`.
+    /// Names of the set flag bits; unknown bits as one `0x...` entry.
     #[must_use]
-    pub fn flag_names(&self) -> Vec<String> {
-        let Some(flags) = self.flags else {
-            return Vec::new();
-        };
-        let mut names = Vec::new();
-        let mut rest = flags;
-        for (bit, name, _) in MPTCP_SUBFLOW_FLAGS {
-            if flags & bit != 0 {
-                names.push(name.to_owned());
-                rest &= !bit;
-            }
-        }
-        if rest != 0 {
-            names.push(format!("{rest:#x}"));
-        }
-        names
+    pub fn flag_names(&self) -> Vec<Cow<'static, str>> {
+        self.flags
+            .map(|f| SubflowFlags(f).names())
+            .unwrap_or_default()
     }
 
     /// The flag letters `ss -ti` prints after `flags:`, e.g. `Mmec`.
     #[must_use]
     pub fn flag_letters(&self) -> String {
-        let flags = self.flags.unwrap_or(0);
-        MPTCP_SUBFLOW_FLAGS
-            .iter()
-            .filter(|(bit, _, _)| flags & bit != 0)
-            .map(|(_, _, c)| *c)
-            .collect()
+        SubflowFlags(self.flags.unwrap_or(0)).letters()
     }
 }
 
@@ -653,7 +716,13 @@ impl TcpSock {
 /// The MPTCP sockets in a dump reply.
 pub fn parse_mptcp(reply: &Reply) -> Result<Vec<MptcpSock>, KernelError> {
     let mut out = Vec::new();
-    for m in data_messages(reply) {
+    parse_mptcp_into(reply.as_bytes(), &mut out)?;
+    Ok(out)
+}
+
+/// [`parse_mptcp`] of one datagram (or several), appending to `out`.
+pub fn parse_mptcp_into(bytes: &[u8], out: &mut Vec<MptcpSock>) -> Result<(), KernelError> {
+    for m in data_messages_in(bytes) {
         let m = m?;
         if m.kind != SOCK_DIAG_BY_FAMILY {
             continue;
@@ -670,7 +739,8 @@ pub fn parse_mptcp(reply: &Reply) -> Result<Vec<MptcpSock>, KernelError> {
             let a = a?;
             match a.kind {
                 INET_DIAG_INFO => sock.info = Some(MptcpInfo::parse(a.value)),
-                INET_DIAG_SHUTDOWN => {}
+                // Generic socket attributes (shutdown, mark, cgroup, socket options...).
+                kind if kind <= INET_DIAG_LAST_KNOWN => {}
                 kind => sock.other.push(RawAttr {
                     kind,
                     value: a.value.to_vec(),
@@ -679,14 +749,20 @@ pub fn parse_mptcp(reply: &Reply) -> Result<Vec<MptcpSock>, KernelError> {
         }
         out.push(sock);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The MPTCP subflows (and the TCP listeners behind MPTCP listeners) in a TCP dump reply.
 /// Plain TCP sockets are skipped before their `tcp_info` is decoded.
 pub fn parse_subflows(reply: &Reply) -> Result<Vec<TcpSock>, KernelError> {
     let mut out = Vec::new();
-    for m in data_messages(reply) {
+    parse_subflows_into(reply.as_bytes(), &mut out)?;
+    Ok(out)
+}
+
+/// [`parse_subflows`] of one datagram (or several), appending to `out`.
+pub fn parse_subflows_into(bytes: &[u8], out: &mut Vec<TcpSock>) -> Result<(), KernelError> {
+    for m in data_messages_in(bytes) {
         let m = m?;
         if m.kind != SOCK_DIAG_BY_FAMILY {
             continue;
@@ -695,7 +771,7 @@ pub fn parse_subflows(reply: &Reply) -> Result<Vec<TcpSock>, KernelError> {
             out.push(sock);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One TCP socket message: `inet_diag_msg`, `tcp_info`, ULP info.
@@ -944,10 +1020,7 @@ mod tests {
             flags: Some(0x401),
             ..SubflowInfo::default()
         };
-        assert_eq!(
-            sf.flag_names(),
-            vec!["mcap_rem".to_owned(), "0x400".to_owned()]
-        );
+        assert_eq!(sf.flag_names(), vec!["mcap_rem", "0x400"]);
     }
 
     #[test]
