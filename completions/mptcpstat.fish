@@ -30,11 +30,121 @@ never\t''"
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "status" -d 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "endpoints" -d 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "limits" -d 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "counters" -d 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "conns" -d 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "decode" -d 'Decode every MPTCP option in a capture, one line per packet'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "analyze" -d 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "man" -d 'Print a man page (roff): mptcpstat(1), or a command\'s'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand status" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand status" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand status" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand status" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand status" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -f -a "add" -d 'Add an endpoint (needs CAP_NET_ADMIN)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -f -a "delete" -d 'Delete an endpoint by id; id 0 (the initial subflow\'s address) also needs the address'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -f -a "set" -d 'Change an endpoint\'s backup or fullmesh flag; the other flags stay as they are'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -f -a "flush" -d 'Delete every endpoint'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and not __fish_seen_subcommand_from add delete set flush help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -l id -d 'Endpoint id (1-255); the kernel picks the next free one when absent' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -l port -d 'Port to announce and accept joins on (needs `signal`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -l dev -d 'Interface subflows from this address are bound to' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from delete" -l id -d 'Endpoint id' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from delete" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -l id -d 'Endpoint id' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -l address -d 'Endpoint address, instead of the id' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -l port -d 'Endpoint port, with --address' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from flush" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from flush" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from flush" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from flush" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from flush" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an endpoint (needs CAP_NET_ADMIN)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete an endpoint by id; id 0 (the initial subflow\'s address) also needs the address'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change an endpoint\'s backup or fullmesh flag; the other flags stay as they are'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from help" -f -a "flush" -d 'Delete every endpoint'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand endpoints; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and not __fish_seen_subcommand_from set help" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and not __fish_seen_subcommand_from set help" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and not __fish_seen_subcommand_from set help" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and not __fish_seen_subcommand_from set help" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and not __fish_seen_subcommand_from set help" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and not __fish_seen_subcommand_from set help" -f -a "set" -d 'Change the limits (needs CAP_NET_ADMIN); a limit not given stays as it is'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and not __fish_seen_subcommand_from set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -l subflows -d 'Additional subflows per connection (the kernel allows 0-8)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -l add-addr-accepted -d 'ADD_ADDR announcements accepted per connection (the kernel allows 0-8)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change the limits (needs CAP_NET_ADMIN); a limit not given stays as it is'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s i -l interval -d 'Print the changes every SECS seconds (fractions allowed)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s c -l count -d 'Stop after N samples (with --interval)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s a -l all -d 'Show counters that are zero too'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l sport -d 'Only connections whose local port is PORT' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l dport -d 'Only connections whose remote port is PORT' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l addr -d 'Only connections with ADDR on either side, of the connection or of any subflow' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s w -l watch -d 'Repeat every SECS seconds (JSON Lines with --json)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s c -l count -d 'Stop after N reports (with --watch)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s l -l listening -d 'Only listening MPTCP sockets'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s a -l all -d 'All MPTCP sockets: listening and connected, in any state'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s 4 -l ipv4 -d 'Only IPv4 sockets'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s 6 -l ipv6 -d 'Only IPv6 sockets (including IPv4-mapped ones)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s V -l version -d 'Print version'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l subtype -d 'Only frames with an option of these subtypes (mp_capable, mp_join, dss, add_addr, remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown, malformed)' -r -f -a "mp_capable\t''
 mp_join\t''
 dss\t''
@@ -54,6 +164,7 @@ never\t''"
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s h -l help -d 'Print help'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l interval -d 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l max-connections -d 'Most connections to track; later ones are counted, not analyzed' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
 always\t''
@@ -73,8 +184,18 @@ never\t''"
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand man" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand man" -s V -l version -d 'Print version'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from decode analyze completions man help" -f -a "decode" -d 'Decode every MPTCP option in a capture, one line per packet'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from decode analyze completions man help" -f -a "analyze" -d 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from decode analyze completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from decode analyze completions man help" -f -a "man" -d 'Print a man page (roff): mptcpstat(1), or a command\'s'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from decode analyze completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "status" -d 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "endpoints" -d 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "limits" -d 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "counters" -d 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "conns" -d 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "decode" -d 'Decode every MPTCP option in a capture, one line per packet'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "analyze" -d 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "man" -d 'Print a man page (roff): mptcpstat(1), or a command\'s'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from endpoints" -f -a "add" -d 'Add an endpoint (needs CAP_NET_ADMIN)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from endpoints" -f -a "delete" -d 'Delete an endpoint by id; id 0 (the initial subflow\'s address) also needs the address'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from endpoints" -f -a "set" -d 'Change an endpoint\'s backup or fullmesh flag; the other flags stay as they are'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from endpoints" -f -a "flush" -d 'Delete every endpoint'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from limits" -f -a "set" -d 'Change the limits (needs CAP_NET_ADMIN); a limit not given stays as it is'

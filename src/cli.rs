@@ -40,8 +40,55 @@ pub enum ColorWhen {
     Never,
 }
 
+/// `--netns`, shared by every command that reads the live kernel.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NetnsArg {
+    /// Network namespace to query: a name from `ip netns list`, a path such as
+    /// /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`).
+    #[arg(short = 'N', long, value_name = "NAME", global = true)]
+    pub netns: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat status\n  \
+        mptcpstat status --netns blue\n  \
+        mptcpstat status --json | jq .enabled\n\n\
+        Exit status 0 whether MPTCP is on, off or missing: the answer is the output.")]
+    Status(cmd::status::StatusArgs),
+    /// Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat endpoints\n  \
+        mptcpstat endpoints add 10.0.2.1 subflow --dev eth1\n  \
+        mptcpstat endpoints add 192.0.2.10 signal --port 8080\n  \
+        mptcpstat endpoints set --id 1 backup\n  \
+        mptcpstat endpoints delete --id 1")]
+    Endpoints(cmd::endpoints::EndpointsArgs),
+    /// Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat limits\n  \
+        mptcpstat limits set --subflows 2 --add-addr-accepted 2")]
+    Limits(cmd::limits::LimitsArgs),
+    /// MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat counters\n  \
+        mptcpstat counters --all\n  \
+        mptcpstat counters --interval 1 --count 10\n\n\
+        Counters that signal trouble (fallbacks, checksum and HMAC errors, refused joins,\n\
+        dropped ADD_ADDR) are marked in the Level column and coloured on a terminal.")]
+    Counters(cmd::counters::CountersArgs),
+    /// Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`).
+    #[command(after_help = "Examples:\n  \
+        mptcpstat conns\n  \
+        mptcpstat conns -a --json\n  \
+        mptcpstat conns --dport 443 --watch 1\n  \
+        mptcpstat conns --netns blue -4 --addr 10.0.1.2\n\n\
+        The remote token is known when this host opened an MP_JOIN subflow (the kernel keeps\n\
+        it for the join) or when the peer socket is in the same namespace; otherwise it is\n\
+        empty (null in JSON).")]
+    Conns(cmd::conns::ConnsArgs),
     /// Decode every MPTCP option in a capture, one line per packet.
     #[command(after_help = cmd::decode::EXAMPLES)]
     Decode(cmd::decode::Args),

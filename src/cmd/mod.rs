@@ -5,12 +5,18 @@
 
 pub mod analyze;
 pub mod completions;
+pub mod conns;
+pub mod counters;
 pub mod decode;
+pub mod endpoints;
+pub mod limits;
+pub mod status;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, NetnsArg};
+use crate::kernel::netns::{NetnsTarget, run_in};
 use crate::output::{Format, Output, Style};
 
 /// The exit codes, documented in the README and the man page.
@@ -40,6 +46,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Analyze(args) => analyze::run(&args, &mut output)?,
         Command::Completions(args) => completions::run_completions(&args, &mut output)?,
         Command::Man(args) => completions::run_man(&args, &mut output)?,
+        Command::Status(args) => status::run(&args, &mut output)?,
+        Command::Endpoints(args) => endpoints::run(&args, &mut output)?,
+        Command::Limits(args) => limits::run(&args, &mut output)?,
+        Command::Counters(args) => counters::run(&args, &mut output)?,
+        Command::Conns(args) => conns::run(&args, &mut output)?,
     };
     output.flush()?;
     Ok(status)
@@ -51,4 +62,14 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|c| c.downcast_ref::<io::Error>())
         .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Runs `f` inside the namespace `--netns` names, or here when it names none. Sockets and
+/// `/proc` files `f` opens belong to that namespace; the thread returns afterwards.
+pub(crate) fn in_netns<T>(
+    arg: &NetnsArg,
+    f: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let target = arg.netns.as_deref().map(NetnsTarget::parse);
+    run_in(target.as_ref(), f)?
 }
