@@ -322,7 +322,7 @@ def build_connections(peers, monitors, snaps):
         if sc is not None and sc.get("mptcp_info", {}).get("error") and \
                 peers.get("server", {}).get("proto") == "tcp":
             c["server_plain_tcp"] = True
-        c["server_app"] = sc is not None
+        c["server_accepted"] = sc is not None
         if sc is not None:
             if sc["bytes_received"] != cc["bytes_sent"] or sc["bytes_sent"] != cc["bytes_received"]:
                 checks.append("bytes differ between ends for %s: client sent %d received %d, "
@@ -395,9 +395,11 @@ def build_connections(peers, monitors, snaps):
                             "time": e["time"], "seen_by": role, "client": s["client"],
                             "server": s["server"], "backup": bool(e.get("backup"))})
                 elif e["event"] == "ANNOUNCED":
+                    # event_port: the event's dport; the kernel fills in the
+                    # connection's port when the ADD_ADDR carried none
                     c["announced_to_%s" % role].append({
                         "time": e["time"], "addr_id": e.get("remid"),
-                        "addr": e.get("daddr4") or e.get("daddr6"), "port": e.get("dport")})
+                        "addr": e.get("daddr4") or e.get("daddr6"), "event_port": e.get("dport")})
                 elif e["event"] == "REMOVED":
                     c["removed_at_%s" % role].append({"time": e["time"], "addr_id": e.get("remid")})
                 elif e["event"] == "ESTABLISHED":
@@ -443,6 +445,7 @@ def build_connections(peers, monitors, snaps):
             if not s.get("join"):
                 continue
             first_client = (s.get("ss_client") or [{}])[0].get("flags")
+            s["backup"] = None  # unknown: neither the server's event nor ss saw it
             if "monitor_backup_server" in s:
                 s["backup"] = s["monitor_backup_server"]
             elif first_client is not None:
@@ -833,7 +836,8 @@ def main():
             "tshark": subprocess.run(["tshark", "--version"], capture_output=True,
                                      text=True).stdout.splitlines()[0],
         },
-        "commands": parse_tsv(os.path.join(w, "commands.tsv"), ["time", "role", "command"]),
+        "commands": [{"time": float(c["time"]), "role": c["role"], "command": c["command"]}
+                     for c in parse_tsv(os.path.join(w, "commands.tsv"), ["time", "role", "command"])],
         "events": [
             {"name": e["name"], "time_before": float(e["t0"]), "time_after": float(e["t1"]),
              "role": e["role"], "command": e["command"]}

@@ -181,15 +181,26 @@ limits() {
 
 CAP_PIDS=()
 CAP_FILES=()
+CAP_SNAP=0
 
 # capture KIND SNAPLEN IFACE...: KIND is tcpdump (one process per interface,
 # Ethernet, merged by time afterwards), any (tcpdump -i any, Linux cooked v2)
-# or dumpcap (one pcapng with an interface block per interface).
+# or dumpcap (one pcapng with an interface block per interface). tcpdump
+# captures only TCP (filter "tcp").
 capture() {
 	local kind=$1 snap=$2 i f pid
 	shift 2
+	CAP_SNAP=$snap
 	CAP_PIDS=()
 	CAP_FILES=()
+	local ifs_json filter='"tcp"' format=pcap linktype=EN10MB merged=false
+	case $kind in
+	any) ifs_json='["any"]'; linktype=LINUX_SLL2 ;;
+	*) ifs_json="[$(printf '"%s",' "$@" | sed 's/,$//')]" ;;
+	esac
+	[ "$kind" = dumpcap ] && { filter=null; format=pcapng; }
+	[ "$kind" = tcpdump ] && [ $# -gt 1 ] && merged=true
+	FACTS_EXTRA+=("capture={\"tool\": \"${kind/any/tcpdump}\", \"namespace\": \"client\", \"interfaces\": $ifs_json, \"snaplen\": $snap, \"filter\": $filter, \"format\": \"$format\", \"linktype\": \"$linktype\", \"merged_with_mergecap\": $merged}")
 	case $kind in
 	tcpdump)
 		for i in "$@"; do
@@ -217,8 +228,11 @@ capture() {
 		local ifargs=()
 		for i in "$@"; do ifargs+=(-i "$i"); done
 		f="$SCN/cap.pcapng"
-		cmdlog client "dumpcap ${ifargs[*]} -s $snap -f tcp -w $f"
-		ip netns exec "${NS[client]}" dumpcap "${ifargs[@]}" -s "$snap" -f tcp -w "$f" 2>"$SCN/dumpcap.err" &
+		# -s before the first -i applies to every interface. No capture
+		# filter: the file also holds the ARP and ICMPv6 (MLD, router
+		# solicitation) frames of the fresh links.
+		cmdlog client "dumpcap -s $snap ${ifargs[*]} -w $f"
+		ip netns exec "${NS[client]}" dumpcap -s "$snap" "${ifargs[@]}" -w "$f" 2>"$SCN/dumpcap.err" &
 		pid=$!
 		PIDS+=("$pid")
 		CAP_PIDS+=("$pid")
@@ -254,8 +268,9 @@ stop_capture() {
 	done
 	rm -f "$dest"
 	if [ "${#CAP_FILES[@]}" -gt 1 ]; then
-		cmdlog host "mergecap -F pcap -w $(basename "$dest") ${CAP_FILES[*]##*/}"
-		mergecap -F pcap -w "$dest" "${CAP_FILES[@]}"
+		# -s keeps the capture's snaplen in the merged file's header
+		cmdlog host "mergecap -F pcap -s $CAP_SNAP -w $(basename "$dest") ${CAP_FILES[*]##*/}"
+		mergecap -F pcap -s "$CAP_SNAP" -w "$dest" "${CAP_FILES[@]}"
 	else
 		cp "${CAP_FILES[0]}" "$dest"
 	fi
@@ -437,7 +452,7 @@ sc_two-subflows() {
 }
 
 sc_two-subflows-pcapng() {
-	DESC="Like v1-two-subflows.pcap (100000 bytes each way), captured natively as pcapng by dumpcap on both client interfaces at once: one section, two interface blocks (vc1, vc2)."
+	DESC="Like v1-two-subflows.pcap (100000 bytes each way), captured natively as pcapng by dumpcap (Wireshark's capture engine, as used by tshark) on both client interfaces at once: one section, two interface description blocks (vc1, vc2), nanosecond timestamps, interface statistics blocks at the end; no capture filter, so ARP and ICMPv6 frames are in it too."
 	two_subflow_setup 4
 	state before
 	capture dumpcap 200 vc1 vc2
