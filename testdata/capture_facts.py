@@ -757,14 +757,17 @@ def tshark_check(path, conns):
             kernel_tokens[c["client_token"]] = "client"
         if c.get("server_token"):
             kernel_tokens[c["server_token"]] = "server"
+    by_client = {c["client"]: c for c in conns}
     for k in t["mp_capable_keys"]:
+        stream_client = streams.get(k["stream"], {}).get("client")
+        conn = by_client.get(stream_client)
         for side in ("client", "server"):
             tk = k["%s_token_from_key" % side]
-            if kernel_tokens.get(tk) != side:
-                checks.append("stream %d: %s token %s from the key is not a %s token the kernel reported"
-                              % (k["stream"], side, tk, side))
+            if conn is None or conn.get("%s_token" % side) != tk:
+                checks.append("stream %d (%s): %s token %s from the key is not the %s token the kernel "
+                              "reported for that connection" % (k["stream"], stream_client, side, tk, side))
     for j in t["mp_join_syns"]:
-        if j["token"] not in kernel_tokens:
+        if kernel_tokens.get(j["token"]) != "server":
             checks.append("MP_JOIN SYN frame %d carries token %s, unknown to the kernel's facts"
                           % (j["frame"], j["token"]))
     t["problems"] = checks
