@@ -732,12 +732,12 @@ sc_shaped-two-paths() {
 }
 
 main() {
-	preflight
 	local list=() s
 	if [ "${1:-}" = --list ]; then
 		for s in "${ALL_SCENARIOS[@]}"; do printf '%-22s %s\n' "$s" "${FILE[$s]}"; done
 		return 0
 	fi
+	preflight
 	if [ $# -eq 0 ]; then list=("${ALL_SCENARIOS[@]}"); else list=("$@"); fi
 	for s in "${list[@]}"; do
 		[ -n "${FILE[$s]:-}" ] || die "unknown scenario '$s' (try --list)"
