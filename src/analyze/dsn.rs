@@ -54,8 +54,10 @@ pub struct Classified {
 }
 
 /// The ranges of one direction's data sequence space, in order, with the subflow that first
-/// sent each. Ranges below the peer's data ACK are dropped, and at most `cap` are kept, so the
-/// memory is bounded by the data in flight, not by the length of the connection.
+/// sent each. At most `cap` ranges are kept: past it the oldest are forgotten, so memory is
+/// bounded while a capture whose frames are not in time order (dumpcap on several
+/// interfaces writes such files) is still classified right within the last `cap` ranges.
+/// Neighbouring ranges of one subflow merge, so a transfer on one path is a single range.
 #[derive(Debug, Clone)]
 pub struct SentMap {
     ranges: VecDeque<Sent>,
@@ -128,21 +130,6 @@ impl SentMap {
             .get(i)
             .filter(|r| r.start <= dsn)
             .map(|r| r.subflow)
-    }
-
-    /// Forgets everything below `ack`: acknowledged data is not sent again, normally.
-    pub fn acked(&mut self, ack: u64) {
-        while let Some(r) = self.ranges.front_mut() {
-            if r.end <= ack {
-                self.ranges.pop_front();
-            } else {
-                r.start = r.start.max(ack);
-                break;
-            }
-        }
-        if self.floor.is_none_or(|f| f < ack) {
-            self.floor = Some(ack);
-        }
     }
 
     /// Inserts a range at position `i` (merging with the range before it when they touch and

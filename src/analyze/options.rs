@@ -423,7 +423,6 @@ impl Analyzer {
             return;
         }
         space.data_ack = Some(ack);
-        space.sent.acked(ack);
         space.waiting.data_acked(ack, seg.time_ns);
         if self.points
             && let Some(origin) = space.origin

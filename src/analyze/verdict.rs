@@ -9,8 +9,10 @@ use std::fmt::Write as _;
 
 use super::report::{ConnectionReport, Reordering, Side, Stats, SubflowReport, Verdict};
 
-/// RTT ratio between the slowest and fastest busy subflows that counts as a mismatch.
+/// RTT ratio between the slowest and fastest busy subflows that counts as a mismatch...
 const MISMATCH: f64 = 2.0;
+/// ...when they also differ by this much: below it, reordering costs little anyway.
+const MISMATCH_MS: f64 = 10.0;
 /// Share of a direction's transfer time spent head-of-line blocked that deserves a word.
 const BLOCKED_SHARE: f64 = 0.25;
 /// A subflow carrying less than this share of a direction's bytes is not busy there.
@@ -139,7 +141,7 @@ fn latency_mismatch(c: &ConnectionReport, side: Side, out: &mut Vec<Verdict>) ->
         return false;
     }
     let ratio = slow.1.median_ms / fast.1.median_ms;
-    if ratio < MISMATCH {
+    if ratio < MISMATCH || slow.1.median_ms - fast.1.median_ms < MISMATCH_MS {
         return false;
     }
     let (who, reordering) = match side {
