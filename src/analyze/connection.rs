@@ -123,6 +123,12 @@ impl Conn {
         self.keys[side.index()] = Some(key);
         let hash = crypto::key_hash(self.version.unwrap_or(Version::V1), key);
         self.data[side.index()].key_hash = hash;
+        if let Some(h) = hash {
+            // The direction's data starts at the IDSN + 1 (RFC 8684 §3.3.1).
+            self.data[side.index()]
+                .waiting
+                .start_at(h.idsn.wrapping_add(1));
+        }
         hash.map(|h| h.token)
     }
 

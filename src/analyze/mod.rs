@@ -504,10 +504,10 @@ impl Analyzer {
             d.handoff = None;
             d.recovered_ns = None;
         }
-        let dsn_end = self.map_data(cid, fid, seg, opts, side);
+        let dsn = self.map_data(cid, fid, seg, opts, side);
         let flow_side = self.flows[fid].flow_side(seg);
         let seq_end = seg.seq.wrapping_add(seg.payload_len);
-        self.flows[fid].path[flow_side.index()].sent(seg.seq, seq_end, dsn_end, t, retransmission);
+        self.flows[fid].path[flow_side.index()].sent(seg.seq, seq_end, dsn, t, retransmission);
         if let Some(bin) = self.bin(t) {
             let series = self.flows[fid].series.get_or_insert_with(Box::default);
             series.bytes[flow_side.index()].add(bin, u64::from(seg.payload_len));
@@ -528,7 +528,7 @@ impl Analyzer {
         let sender = self.flows[fid].flow_side(seg).other().index();
         let space = &mut self.conns[cid].data[side.other().index()];
         let flow = &mut self.flows[fid];
-        let (sum_us, n) = flow.path[sender].acked(seg.ack, t, space.data_ack, &mut space.waiting);
+        let (sum_us, n) = flow.path[sender].acked(seg.ack, t, &mut space.waiting);
         if let (Some(bin), true) = (bin, n > 0) {
             let series = flow.series.get_or_insert_with(Box::default);
             series.rtt_us[sender].add(bin, sum_us);

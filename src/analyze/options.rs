@@ -545,7 +545,7 @@ impl Analyzer {
     }
 
     /// Data of a segment on a linked subflow: into the data sequence space by its mapping.
-    /// Returns the DSN one past the segment's last mapped byte.
+    /// Returns the data sequence range of the segment's mapped bytes.
     pub(super) fn map_data(
         &mut self,
         cid: usize,
@@ -553,7 +553,7 @@ impl Analyzer {
         seg: &Segment<'_>,
         opts: &SegmentOptions<'_>,
         side: Side,
-    ) -> Option<u64> {
+    ) -> Option<(u64, u64)> {
         let flow = &self.flows[fid];
         let flow_side = flow.flow_side(seg);
         let rel = flow.relative(flow_side, seg.seq);
@@ -586,7 +586,7 @@ impl Analyzer {
                 {
                     d.dsn_end = Some(end);
                 }
-                mapped_end = Some(end);
+                mapped_end = Some((start, end));
             }
             self.checksum_feed(cid, fid, seg, flow_side, rel);
             return mapped_end;

@@ -3,17 +3,19 @@
 //! - RTT: each new data segment is timed until the subflow's ACK covers it (Karn's rule: a
 //!   retransmitted range gives no sample). Measured where the capture was taken, this is the
 //!   path RTT when the capture is on the sender's side, and less elsewhere.
-//! - Reordering (head-of-line blocking at the data level): when the receiver has a segment
-//!   but not the data before it, its subflow ACK covers the segment while its data ACK stays
-//!   behind. The time from the first to the second is how long the segment waited for data
-//!   sent on other subflows. Both ACKs come from the receiver on the same path, so this holds
-//!   wherever the capture was taken.
+//! - Reordering (head-of-line blocking at the data level): a segment has reached the receiver
+//!   when its subflow ACK covers it. The receiver's in-order point is the end of the data it has
+//!   received without a hole, from those subflow ACKs (and its data ACKs, which prove it). A
+//!   segment received beyond that point waits for the data before it, sent on other subflows,
+//!   until the hole fills. Data ACKs alone cannot tell this: a receiver also holds its data ACK
+//!   back while its application is not reading. All these ACKs come from the receiver, so this
+//!   holds wherever the capture was taken.
 //! - Throughput: payload bytes per time bucket, per subflow and direction, when asked for.
 //!
 //! Distributions are kept in log-scale histograms, so memory does not grow with samples.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use serde::Serialize;
 
@@ -124,8 +126,8 @@ impl Histogram {
 struct InFlight {
     /// One past its last byte, as an absolute subflow sequence number.
     seq_end: u32,
-    /// One past its last byte in the data sequence space, if mapped.
-    dsn_end: Option<u64>,
+    /// Its bytes in the data sequence space, if mapped.
+    dsn: Option<(u64, u64)>,
     sent_ns: i64,
     /// Sent more than once: no RTT sample (Karn's rule).
     resent: bool,
@@ -146,12 +148,12 @@ pub struct PathDir {
 }
 
 impl PathDir {
-    /// A data segment `[seq, seq_end)` was sent.
+    /// A data segment `[seq, seq_end)` was sent, mapped to `dsn` in the data sequence space.
     pub fn sent(
         &mut self,
         seq: u32,
         seq_end: u32,
-        dsn_end: Option<u64>,
+        dsn: Option<(u64, u64)>,
         t: i64,
         retransmission: bool,
     ) {
@@ -174,22 +176,15 @@ impl PathDir {
         }
         self.in_flight.push_back(InFlight {
             seq_end,
-            dsn_end,
+            dsn,
             sent_ns: t,
             resent: false,
         });
     }
 
-    /// The subflow ACK reached `ack` at `t`, when the data ACK for this direction stood at
-    /// `data_ack`. Segments it covers give RTT samples, returned as (sum in µs, count); those
-    /// beyond the data ACK now wait in `waiting` for the data before them.
-    pub fn acked(
-        &mut self,
-        ack: u32,
-        t: i64,
-        data_ack: Option<u64>,
-        waiting: &mut Waiting,
-    ) -> (u64, u64) {
+    /// The subflow ACK reached `ack` at `t`. Segments it covers give RTT samples, returned as
+    /// (sum in µs, count), and are now at the receiver (`waiting` decides whether in order).
+    pub fn acked(&mut self, ack: u32, t: i64, waiting: &mut Waiting) -> (u64, u64) {
         let (mut sum_us, mut n) = (0, 0);
         while let Some(f) = self.in_flight.front().copied() {
             if super::subflow::before(ack, f.seq_end) {
@@ -202,22 +197,26 @@ impl PathDir {
                 sum_us += u64::try_from(rtt / 1000).unwrap_or(0);
                 n += 1;
             }
-            if let Some(dsn_end) = f.dsn_end {
-                waiting.arrived(dsn_end, t, data_ack);
+            if let Some((start, end)) = f.dsn {
+                waiting.received(start, end, t);
             }
         }
-        waiting.update_blocked(t);
         (sum_us, n)
     }
 }
 
-/// Most segments remembered per direction while they wait for their data ACK.
+/// Most segments and ranges remembered per direction while they wait.
 const MAX_WAITING: usize = 65_536;
 
-/// Segments a receiver has (its subflow ACK says so) but has not yet delivered in order (its
-/// data ACK does not cover them), by data sequence end: one per data direction of a connection.
+/// One data direction of a connection at its receiver: what arrived in order, what arrived
+/// ahead of a hole and since when.
 #[derive(Debug, Clone, Default)]
 pub struct Waiting {
+    /// Every byte below this has reached the receiver.
+    in_order_end: Option<u64>,
+    /// Ranges received beyond `in_order_end`, start to end, merged.
+    ahead: BTreeMap<u64, u64>,
+    /// Segments received ahead, by end, with the time they arrived.
     heap: BinaryHeap<Reverse<(u64, i64)>>,
     /// How long segments that arrived ahead of the in-order point waited.
     pub wait: Option<Box<Histogram>>,
@@ -228,30 +227,68 @@ pub struct Waiting {
     pub blocked_ns: i64,
 }
 
+/// `a` is after `b` in the 64-bit data sequence space.
+fn after(a: u64, b: u64) -> bool {
+    a.wrapping_sub(b).cast_signed() > 0
+}
+
 impl Waiting {
-    /// The receiver acknowledged, on its subflow, a segment ending at `dsn_end`.
-    fn arrived(&mut self, dsn_end: u64, t: i64, data_ack: Option<u64>) {
-        if data_ack.is_some_and(|a| dsn_end.wrapping_sub(a).cast_signed() <= 0) {
+    /// Where the direction's data starts (the sender's IDSN + 1), when known: the in-order
+    /// point before anything arrived.
+    pub fn start_at(&mut self, dsn: u64) {
+        self.in_order_end.get_or_insert(dsn);
+    }
+
+    /// The receiver got `[start, end)` at `t` (its subflow ACK says so).
+    pub fn received(&mut self, start: u64, end: u64, t: i64) {
+        let point = *self.in_order_end.get_or_insert(start);
+        if !after(start, point) {
             self.in_order += 1;
+            if after(end, point) {
+                self.advance(end, t);
+            }
         } else if self.heap.len() < MAX_WAITING {
-            self.heap.push(Reverse((dsn_end, t)));
+            let e = self.ahead.entry(start).or_insert(end);
+            if after(end, *e) {
+                *e = end;
+            }
+            self.heap.push(Reverse((end, t)));
+        }
+        self.update_blocked(t);
+    }
+
+    /// The data ACK reached `ack` at `t`: everything below it was delivered.
+    pub fn data_acked(&mut self, ack: u64, t: i64) {
+        if self.in_order_end.is_none_or(|p| after(ack, p)) {
+            self.advance(ack, t);
+            self.update_blocked(t);
         }
     }
 
-    /// The data ACK reached `ack` at `t`.
-    pub fn data_acked(&mut self, ack: u64, t: i64) {
-        while let Some(&Reverse((dsn_end, since))) = self.heap.peek() {
-            if dsn_end.wrapping_sub(ack).cast_signed() > 0 {
+    /// Moves the in-order point to `to`, and on over the ranges that now join it; segments it
+    /// passes stop waiting.
+    fn advance(&mut self, to: u64, t: i64) {
+        let mut point = to;
+        while let Some((&start, &end)) = self.ahead.first_key_value() {
+            if after(start, point) {
+                break;
+            }
+            self.ahead.pop_first();
+            if after(end, point) {
+                point = end;
+            }
+        }
+        self.in_order_end = Some(point);
+        while let Some(&Reverse((end, since))) = self.heap.peek() {
+            if after(end, point) {
                 break;
             }
             self.wait.get_or_insert_with(Box::default).record(t - since);
             self.heap.pop();
         }
-        self.update_blocked(t);
     }
 
-    /// Called after subflow ACKs too: the receiver is blocked while anything waits.
-    pub fn update_blocked(&mut self, t: i64) {
+    fn update_blocked(&mut self, t: i64) {
         match (self.heap.is_empty(), self.blocked_since) {
             (false, None) => self.blocked_since = Some(t),
             (true, Some(since)) => {
@@ -262,8 +299,8 @@ impl Waiting {
         }
     }
 
-    /// Closes an open blocked stretch at the end of the capture... without counting it: it
-    /// did not end in the capture, so its length is unknown.
+    /// At the end of the capture, a stretch still blocked did not end in it: its length is
+    /// unknown, so it is not counted.
     pub fn finish(&mut self) {
         self.blocked_since = None;
     }
@@ -311,12 +348,13 @@ mod tests {
     fn rtt_samples_skip_retransmissions() {
         let mut d = PathDir::default();
         let mut w = Waiting::default();
-        d.sent(0, 100, Some(1100), 0, false);
-        d.sent(100, 200, Some(1200), 1_000_000, false);
-        d.sent(200, 300, Some(1300), 2_000_000, false);
-        d.sent(100, 200, Some(1200), 5_000_000, true); // 100..200 again
+        d.sent(0, 100, Some((1000, 1100)), 0, false);
+        d.sent(100, 200, Some((1100, 1200)), 1_000_000, false);
+        d.sent(200, 300, Some((1200, 1300)), 2_000_000, false);
+        d.sent(100, 200, Some((1100, 1200)), 5_000_000, true); // 100..200 again
         // 0..100 and 200..300 are timed, 100..200 is not.
-        assert_eq!(d.acked(300, 10_000_000, None, &mut w), (10_000 + 8_000, 2));
+        assert_eq!(d.acked(300, 10_000_000, &mut w), (10_000 + 8_000, 2));
+        assert_eq!(w.in_order, 3);
         let s = d.rtt.as_ref().unwrap().stats().unwrap();
         assert_eq!(s.samples, 2);
         assert!((s.max_ms - 10.0).abs() < 1e-9 && (s.min_ms - 8.0).abs() < 1e-9);
@@ -341,19 +379,47 @@ mod tests {
     }
 
     #[test]
-    fn waiting_for_the_data_ack() {
+    fn waiting_behind_a_hole() {
         let mut w = Waiting::default();
-        // Segment ending at DSN 2000 is in at t=10ms; the hole before it fills at t=50ms.
-        w.arrived(2000, 10_000_000, Some(1000));
-        w.arrived(900, 10_000_000, Some(1000));
-        w.update_blocked(10_000_000);
-        w.data_acked(1000, 20_000_000);
-        w.data_acked(2000, 50_000_000);
+        w.start_at(1000);
+        // 1000..1100 arrives at once; 1200..1300 arrives at 10 ms, ahead of the hole
+        // 1100..1200 (on a slower subflow), which arrives at 50 ms.
+        w.received(1000, 1100, 0);
+        w.received(1200, 1300, 10_000_000);
+        w.received(1300, 1400, 20_000_000);
+        w.received(1100, 1200, 50_000_000);
         let s = w.wait.as_ref().unwrap().stats().unwrap();
-        assert_eq!(s.samples, 1);
-        assert!((s.max_ms - 40.0).abs() < 1e-9);
+        assert_eq!((s.samples, s.min_ms, s.max_ms), (2, 30.0, 40.0));
         assert_eq!(w.blocked_ns, 40_000_000);
-        assert_eq!(w.in_order, 1);
+        assert_eq!(w.in_order, 2);
+    }
+
+    #[test]
+    fn a_lagging_data_ack_is_not_a_hole() {
+        // The receiver's application is not reading: its data ACK stays behind, but everything
+        // arrived in order, so nothing waited for other subflows.
+        let mut w = Waiting::default();
+        w.start_at(1000);
+        for i in 0..10 {
+            w.received(
+                1000 + i * 100,
+                1100 + i * 100,
+                i64::try_from(i).unwrap() * 1_000_000,
+            );
+        }
+        w.data_acked(2000, 80_000_000);
+        assert!(w.wait.is_none());
+        assert_eq!((w.in_order, w.blocked_ns), (10, 0));
+    }
+
+    #[test]
+    fn a_data_ack_fills_a_hole_the_capture_missed() {
+        let mut w = Waiting::default();
+        w.start_at(1000);
+        w.received(1100, 1200, 5_000_000); // 1000..1100 never seen in the capture
+        w.data_acked(1200, 7_000_000);
+        let s = w.wait.as_ref().unwrap().stats().unwrap();
+        assert_eq!((s.samples, s.max_ms), (1, 2.0));
     }
 }
 

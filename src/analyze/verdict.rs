@@ -109,7 +109,7 @@ fn head_of_line(c: &ConnectionReport, side: Side, out: &mut Vec<Verdict>) {
                 text: format!(
                     "the {who}'s data: the receiver held data it could not deliver for {:.0}% of the transfer \
                      ({:.2} s); segments waited a median of {:.1} ms (p90 {:.1} ms) for data on other subflows",
-                    100.0 * r.hol_blocked_s / transfer_s,
+                    (100.0 * r.hol_blocked_s / transfer_s).min(100.0),
                     r.hol_blocked_s,
                     w.median_ms,
                     w.p90_ms
