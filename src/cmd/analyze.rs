@@ -14,7 +14,7 @@ use crate::analyze::report::{
     Anomaly, ConnectionReport, Counts, EventKind, Report, SeriesReport, Side, SubflowReport,
 };
 use crate::analyze::{Analyzer, Limits};
-use crate::capture::{self, Event};
+use crate::capture::{self, CaptureError, Event};
 use crate::cmd::Status;
 use crate::output::{self, Output, Render, Style};
 
@@ -49,18 +49,25 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
             .max(Limits::default().flows),
         ..Limits::default()
     };
-    let report =
-        analyze(input, limits, out).with_context(|| format!("reading {}", args.file.display()))?;
+    let reading = || format!("reading {}", args.file.display());
+    let (report, corrupt) = analyze(input, limits, out).with_context(reading)?;
+    // A capture corrupt after some frames: the report of those, then the error.
     out.report(&report)?;
-    Ok(Status::Ok)
+    match corrupt {
+        Some(e) => Err(anyhow::Error::new(e).context(reading())),
+        None => Ok(Status::Ok),
+    }
 }
 
 /// Reads a whole capture into a report; progress goes to stderr when it is a terminal.
+///
+/// A capture that turns out corrupt after its start gives the report of the frames before
+/// the corruption, with the error beside it; input that is no capture is an error alone.
 pub fn analyze(
     input: impl io::Read,
     limits: Limits,
     out: &mut Output<'_>,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<(Report, Option<CaptureError>)> {
     let mut analyzer = Analyzer::new(limits);
     let mut seen = 0u64;
     let summary = capture::read_capture(input, |event| {
@@ -75,8 +82,15 @@ pub fn analyze(
         ControlFlow::Continue(())
     });
     out.progress_done();
-    let summary = summary?;
-    Ok(analyzer.finish(summary.frames))
+    match summary {
+        Ok(summary) => Ok((analyzer.finish(summary.frames), None)),
+        // Frames read: all before the one that could not be.
+        Err(e @ CaptureError::Corrupt { frame, .. }) => Ok((analyzer.finish(frame), Some(e))),
+        Err(e @ CaptureError::RecordTooLarge { frame, .. }) => {
+            Ok((analyzer.finish(frame.saturating_sub(1)), Some(e)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl Render for Report {
