@@ -13,3 +13,5 @@ mod captures;
 mod generated;
 #[path = "cli/golden.rs"]
 mod golden;
+#[path = "cli/hostile.rs"]
+mod hostile;
