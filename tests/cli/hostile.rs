@@ -534,6 +534,38 @@ fn pcapng_interface_that_does_not_exist_is_a_finding() {
     assert_eq!(v["connections"].as_array().unwrap().len(), 1);
 }
 
+/// Two interfaces whose `if_tsoffset` (option 14: seconds added to every timestamp) put
+/// their frames 2^62 seconds after and before 1970: far past what 64-bit nanoseconds hold.
+/// Times are clamped, and the frames decoded and analyzed like any others.
+#[test]
+fn pcapng_time_offsets_past_any_clock() {
+    let mut file = pcapng_start();
+    for offset in [1i64 << 62, -(1i64 << 62)] {
+        let mut idb = vec![1, 0, 0, 0, 0, 0, 0, 0]; // linktype 1, snapshot length 0
+        idb.extend_from_slice(&[14, 0, 8, 0]); // if_tsoffset, 8 bytes
+        idb.extend_from_slice(&offset.to_le_bytes());
+        idb.extend_from_slice(&[0, 0, 0, 0]); // opt_endofopt
+        file.extend(block(1, &idb));
+    }
+    for if_id in [1, 2, 0] {
+        file.extend(epb(if_id, &syn()));
+    }
+    let f = TempFile::new("offsets.pcapng", &file);
+    let [decode, decode_json, analyze, analyze_json] = all_four(f.path());
+    assert_eq!(decode.ok().stdout.lines().count(), 3);
+    let times: Vec<f64> = decode_json
+        .ok()
+        .json_lines()
+        .iter()
+        .map(|l| l["time"].as_f64().unwrap())
+        .collect();
+    // Relative to the first frame (2116): the second is 292 years before it.
+    assert!(times[0].abs() < 1e-9, "{times:?}");
+    assert!(times[1] < -9.2e9 && times[1] > -9.3e9, "{times:?}");
+    analyze.ok();
+    assert_eq!(analyze_json.ok().json()["packets"], 3);
+}
+
 /// Raw IP frames: one with IHL 3 (12 bytes, below the minimum of 20), one whose TCP data
 /// offset (15 words, 60 bytes) runs past its 40-byte segment, then a good one.
 #[test]
