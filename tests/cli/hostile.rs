@@ -298,6 +298,23 @@ fn empty_and_text_files_are_no_capture() {
 }
 
 #[test]
+fn a_directory_or_a_missing_file_is_one_line() {
+    let dir = std::env::temp_dir();
+    let dir = dir.to_str().expect("UTF-8");
+    let missing = format!(
+        "{dir}/mptcpstat-hostile-{}-missing.pcap",
+        std::process::id()
+    );
+    for (path, says) in [(dir, "Is a directory"), (missing.as_str(), "No such file")] {
+        for r in all_four(path) {
+            let line = r.error();
+            assert!(line.contains(path) && line.contains(says), "{line}");
+            assert!(r.stdout.is_empty());
+        }
+    }
+}
+
+#[test]
 fn pcap_header_alone_is_an_empty_capture() {
     let f = TempFile::new("header.pcap", &pcap(&[]));
     let [decode, decode_json, analyze, analyze_json] = all_four(f.path());
