@@ -83,11 +83,19 @@ pub struct Output<'w> {
     out: &'w mut dyn Write,
     format: Format,
     style: Style,
+    /// One record is built here, then written with one call: serializers and `write!` make
+    /// many small writes, each a dynamic call through `out`.
+    scratch: Vec<u8>,
 }
 
 impl<'w> Output<'w> {
     pub fn new(out: &'w mut dyn Write, format: Format, style: Style) -> Self {
-        Output { out, format, style }
+        Output {
+            out,
+            format,
+            style,
+            scratch: Vec::new(),
+        }
     }
 
     #[must_use]
@@ -121,13 +129,15 @@ impl<'w> Output<'w> {
     /// Not flushed here: call [`Output::flush`] where the stream may pause (live events), so
     /// that a capture of millions of packets is not written one system call per line.
     pub fn record(&mut self, r: &impl Render) -> io::Result<()> {
+        self.scratch.clear();
         match self.format {
             Format::Json => {
-                serde_json::to_writer(&mut *self.out, r).map_err(io::Error::from)?;
-                self.out.write_all(b"\n")
+                serde_json::to_writer(&mut self.scratch, r).map_err(io::Error::from)?;
+                self.scratch.push(b'\n');
             }
-            Format::Text => r.render(self.out, self.style),
+            Format::Text => r.render(&mut self.scratch, self.style)?,
         }
+        self.out.write_all(&self.scratch)
     }
 
     /// Raw text, for generated files (completions, man page) that have no JSON form.

@@ -96,6 +96,12 @@ impl SentMap {
         if end <= start {
             return c;
         }
+        // The common case: data past everything seen, appended.
+        if self.ranges.back().is_none_or(|r| r.end <= start) {
+            c.new = end - start;
+            self.insert(self.ranges.len(), start, end, subflow);
+            return c;
+        }
         // Walk the remembered ranges that overlap, filling the holes between them.
         let mut i = self.ranges.partition_point(|r| r.end <= start);
         let mut at = start;

@@ -66,8 +66,8 @@ impl Default for Limits {
 /// stopped this long before the connection's has failed over.
 const IDLE_NS: i64 = 1_000_000_000;
 
-/// Most MPTCP options one segment can carry: 40 option bytes, 3 bytes at least each.
-const MAX_OPTIONS: usize = 13;
+/// MPTCP options of a segment kept without allocating: Linux puts at most three on one.
+const INLINE_OPTIONS: usize = 3;
 
 /// A flow table key: the 4-tuple with the lower endpoint first, so both directions match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,9 +80,11 @@ impl FlowKey {
     }
 }
 
-/// The options of one segment, decoded once.
+/// The options of one segment, decoded once: the first few in place, any more (40 option
+/// bytes hold up to thirteen) in a vector that is only allocated then.
 pub(crate) struct SegmentOptions<'a> {
-    pub list: [Option<MptcpOption<'a>>; MAX_OPTIONS],
+    first: [Option<MptcpOption<'a>>; INLINE_OPTIONS],
+    more: Vec<MptcpOption<'a>>,
     pub len: usize,
     pub malformed: Vec<String>,
 }
@@ -90,17 +92,20 @@ pub(crate) struct SegmentOptions<'a> {
 impl<'a> SegmentOptions<'a> {
     fn decode(seg: &Segment<'a>) -> Self {
         let mut opts = SegmentOptions {
-            list: [const { None }; MAX_OPTIONS],
+            first: [const { None }; INLINE_OPTIONS],
+            more: Vec::new(),
             len: 0,
             malformed: Vec::new(),
         };
         for found in mptcp_options(seg.options) {
             match found {
-                Found::Option(o) if opts.len < MAX_OPTIONS => {
-                    opts.list[opts.len] = Some(o);
+                Found::Option(o) => {
+                    match opts.first.get_mut(opts.len) {
+                        Some(slot) => *slot = Some(o),
+                        None => opts.more.push(o),
+                    }
                     opts.len += 1;
                 }
-                Found::Option(_) => {}
                 Found::Malformed { error, .. } => opts.malformed.push(error.to_string()),
                 // A header cut by the snapshot length is the capture's doing.
                 Found::BadArea(_) if seg.options_cut => {}
@@ -111,7 +116,7 @@ impl<'a> SegmentOptions<'a> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &MptcpOption<'a>> {
-        self.list[..self.len].iter().flatten()
+        self.first.iter().flatten().chain(&self.more)
     }
 
     fn any_mptcp(&self) -> bool {

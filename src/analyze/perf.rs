@@ -19,12 +19,29 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use serde::Serialize;
 
-/// Histogram buckets per decade; the quantiles are exact to within half a bucket (±6%).
-const PER_DECADE: f64 = 20.0;
-/// The smallest duration told apart: 1 µs; smaller ones count in the first bucket.
-const FLOOR_NS: f64 = 1e3;
-/// 1 µs to 10^4 s.
-const BUCKETS: usize = 200;
+/// Buckets per doubling: each bucket is 1/8 of an octave wide, so a quantile read from its
+/// middle is within ±4.5% of the true value (the scheme of HDR histograms).
+const SUB_BUCKETS: u32 = 8;
+/// The smallest duration told apart: 2^10 ns, about 1 µs; smaller ones count in the first bucket.
+const FLOOR_EXP: u32 = 10;
+/// Up to 2^45 ns, about 9.8 hours.
+const BUCKETS: usize = ((45 - FLOOR_EXP) * SUB_BUCKETS) as usize;
+
+/// The bucket of a duration: its octave above the floor and the next three bits of it.
+fn bucket(ns: u64) -> usize {
+    let ns = ns.max(1 << FLOOR_EXP);
+    let exp = 63 - ns.leading_zeros();
+    let sub = (ns >> (exp - 3)) & u64::from(SUB_BUCKETS - 1);
+    let b = (exp - FLOOR_EXP) * SUB_BUCKETS + u32::try_from(sub).unwrap_or(0);
+    usize::try_from(b).map_or(BUCKETS - 1, |b| b.min(BUCKETS - 1))
+}
+
+/// The middle of a bucket, in nanoseconds.
+fn bucket_mid(b: usize) -> f64 {
+    let b = u32::try_from(b).unwrap_or(0);
+    let (exp, sub) = (b / SUB_BUCKETS + FLOOR_EXP, b % SUB_BUCKETS);
+    (f64::from(SUB_BUCKETS + sub) + 0.5) * 2f64.powi(i32::try_from(exp).unwrap_or(0) - 3)
+}
 
 /// A distribution of durations.
 #[derive(Debug, Clone)]
@@ -59,17 +76,7 @@ pub struct Stats {
 impl Histogram {
     pub fn record(&mut self, ns: i64) {
         let ns = ns.max(0);
-        #[allow(
-            clippy::cast_precision_loss,
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss
-        )]
-        let bucket = if (ns as f64) <= FLOOR_NS {
-            0
-        } else {
-            ((ns as f64 / FLOOR_NS).log10() * PER_DECADE) as usize
-        };
-        let b = &mut self.counts[bucket.min(BUCKETS - 1)];
+        let b = &mut self.counts[bucket(ns.unsigned_abs())];
         *b = b.saturating_add(1);
         self.samples += 1;
         self.min_ns = self.min_ns.min(ns);
@@ -90,9 +97,7 @@ impl Histogram {
             seen += u64::from(c);
             if seen >= rank {
                 #[allow(clippy::cast_precision_loss)]
-                let mid = FLOOR_NS * 10f64.powf((i as f64 + 0.5) / PER_DECADE);
-                #[allow(clippy::cast_precision_loss)]
-                return mid.clamp(self.min_ns as f64, self.max_ns as f64);
+                return bucket_mid(i).clamp(self.min_ns as f64, self.max_ns as f64);
             }
         }
         #[allow(clippy::cast_precision_loss)]
@@ -330,6 +335,21 @@ impl Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_are_eighths_of_octaves() {
+        assert_eq!(bucket(0), 0);
+        assert_eq!(bucket(1024), 0);
+        assert_eq!(bucket(1152), 1); // 1024 * 9/8
+        assert_eq!(bucket(2048), 8);
+        assert_eq!(bucket(u64::MAX), BUCKETS - 1);
+        for ns in [1_500u64, 70_000, 3_000_000, 42_000_000_000] {
+            let mid = bucket_mid(bucket(ns));
+            #[allow(clippy::cast_precision_loss)]
+            let err = (mid / ns as f64 - 1.0).abs();
+            assert!(err < 0.07, "{ns}: {mid}");
+        }
+    }
 
     #[test]
     fn histogram_quantiles_within_a_bucket() {
