@@ -30,7 +30,7 @@ const BUCKETS: usize = ((45 - FLOOR_EXP) * SUB_BUCKETS) as usize;
 /// The bucket of a duration: its octave above the floor and the next three bits of it.
 fn bucket(ns: u64) -> usize {
     let ns = ns.max(1 << FLOOR_EXP);
-    let exp = 63 - ns.leading_zeros();
+    let exp = ns.ilog2();
     let sub = (ns >> (exp - 3)) & u64::from(SUB_BUCKETS - 1);
     let b = (exp - FLOOR_EXP) * SUB_BUCKETS + u32::try_from(sub).unwrap_or(0);
     usize::try_from(b).map_or(BUCKETS - 1, |b| b.min(BUCKETS - 1))
@@ -118,8 +118,9 @@ impl Histogram {
             Stats {
                 samples: self.samples,
                 min_ms: ms(self.min_ns),
-                median_ms: self.quantile(0.5) / 1e6,
-                p90_ms: self.quantile(0.9) / 1e6,
+                // Quantiles are good to a few percent: shown to the microsecond.
+                median_ms: (self.quantile(0.5) / 1e3).round() / 1e3,
+                p90_ms: (self.quantile(0.9) / 1e3).round() / 1e3,
                 max_ms: ms(self.max_ns),
             }
         })
