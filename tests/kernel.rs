@@ -7,6 +7,8 @@
 //! `MPTCPSTAT_REQUIRE_KERNEL=1` turns that into a failure. `UPDATE_FIXTURES=1` re-records the
 //! netlink replies and `/proc` copies under `testdata/` (see `testdata/README.md`).
 
+#[path = "kernel/check.rs"]
+mod check;
 #[path = "kernel/netns.rs"]
 mod netns;
 

@@ -139,7 +139,6 @@ pub(crate) const EACCES: i32 = 13;
 pub(crate) const EEXIST: i32 = 17;
 pub(crate) const EINVAL: i32 = 22;
 pub(crate) const EMFILE: i32 = 24;
-#[allow(dead_code)] // used by cmd::monitor
 pub(crate) const ENOBUFS: i32 = 105;
 pub(crate) const ENOPROTOOPT: i32 = 92;
 pub(crate) const EPROTONOSUPPORT: i32 = 93;

@@ -41,6 +41,7 @@ pub const IFLA_IFNAME: u16 = 3;
 pub const IFLA_OPERSTATE: u16 = 16;
 
 pub const IFF_UP: u32 = 0x1;
+pub const IFF_LOOPBACK: u32 = 0x8;
 pub const IFF_LOWER_UP: u32 = 0x1_0000;
 
 pub const IFA_ADDRESS: u16 = 1;
@@ -141,6 +142,11 @@ pub struct Link {
 }
 
 impl Link {
+    #[must_use]
+    pub fn loopback(&self) -> bool {
+        self.flags & IFF_LOOPBACK != 0
+    }
+
     #[must_use]
     pub fn admin_up(&self) -> bool {
         self.flags & IFF_UP != 0
