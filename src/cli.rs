@@ -95,6 +95,9 @@ pub enum Command {
     /// Path manager events as they happen (like `ip mptcp monitor`), one line each.
     #[command(after_help = cmd::monitor::EXAMPLES)]
     Monitor(cmd::monitor::MonitorArgs),
+    /// status, counters and a connection summary as Prometheus metrics (textfile collector).
+    #[command(after_help = cmd::export::EXAMPLES)]
+    Export(cmd::export::ExportArgs),
     /// Decode every MPTCP option in a capture, one line per packet.
     #[command(after_help = cmd::decode::EXAMPLES)]
     Decode(cmd::decode::Args),

@@ -10,6 +10,7 @@ pub mod conns;
 pub mod counters;
 pub mod decode;
 pub mod endpoints;
+pub mod export;
 pub mod limits;
 pub mod monitor;
 pub mod status;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Counters(args) => counters::run(&args, &mut output)?,
         Command::Conns(args) => conns::run(&args, &mut output)?,
         Command::Check(args) => check::run(&args, &mut output)?,
+        Command::Export(args) => export::run(&args, &mut output)?,
         Command::Monitor(args) => monitor::run(&args, &mut output)?,
     };
     output.flush()?;
