@@ -387,6 +387,67 @@ mod tests {
         assert!(parse_event(&[]).is_err());
     }
 
+    #[test]
+    fn recorded_connection_with_a_join_and_an_announcement() {
+        // testdata/netlink/genl-events.bin: the client side of TwoPaths, the server announcing
+        // 10.0.2.2 (testdata/README.md).
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/netlink/genl-events.bin"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let family = netlink::messages(&bytes).next().unwrap().unwrap().kind;
+        let events: Vec<Event> = parse_datagram(&bytes, family)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let kinds: Vec<_> = events.iter().map(|e| e.kind().name()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "created",
+                "established",
+                "announced",
+                "sub_established",
+                "sub_closed",
+                "closed"
+            ]
+        );
+        let token = events[0].token;
+        assert!(token.is_some() && events.iter().all(|e| e.token == token));
+        let v4 = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // The initial subflow 10.0.1.1 -> 10.0.1.2:5201.
+        assert_eq!(
+            (events[0].saddr, events[0].daddr),
+            (v4("10.0.1.1"), v4("10.0.1.2"))
+        );
+        assert_eq!(events[0].dport, Some(5201));
+        assert_eq!(
+            events[0].family,
+            Some(u16::from(super::super::sock_diag::AF_INET))
+        );
+        // The server's announcement: id 1, its address and the connection's port; no family.
+        assert_eq!(
+            (events[2].rem_id, events[2].daddr),
+            (Some(1), v4("10.0.2.2"))
+        );
+        assert_eq!(events[2].family, None);
+        // The join from the c2 endpoint (id 1), bound to c2.
+        assert_eq!(
+            (events[3].saddr, events[3].loc_id),
+            (v4("10.0.2.1"), Some(1))
+        );
+        assert_eq!(events[3].backup, Some(0));
+        assert!(events[3].if_idx.is_some_and(|i| i > 1));
+        // The join to the announced address: nothing listens on 10.0.2.2:5201.
+        assert_eq!(
+            (events[4].daddr, events[4].rem_id),
+            (v4("10.0.2.2"), Some(1))
+        );
+        assert_eq!(events[4].error, Some(111));
+        assert!(events.iter().all(|e| e.other.is_empty()));
+    }
+
     proptest! {
         #[test]
         fn any_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {

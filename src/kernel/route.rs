@@ -1030,6 +1030,95 @@ mod tests {
         ));
     }
 
+    /// The recorded namespace of testdata/README.md: c1 10.0.1.1/24 with the main default
+    /// via 10.0.1.2, c2 10.0.2.1/24 with `from 10.0.2.1 table 102` and a default via 10.0.2.2
+    /// there, c3 10.0.3.1/24 set down, 2001:db8:1::1/64 on c1.
+    #[cfg(target_endian = "little")]
+    fn recorded() -> Network {
+        let read = |name: &str| {
+            let path = format!(
+                "{}/testdata/netlink/rtnl-{name}.bin",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            Reply::from_bytes(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        };
+        let mut routes = parse_routes(&read("routes4")).unwrap();
+        routes.extend(parse_routes(&read("routes6")).unwrap());
+        let mut rules = parse_rules(&read("rules4")).unwrap();
+        rules.extend(parse_rules(&read("rules6")).unwrap());
+        Network {
+            links: parse_links(&read("links")).unwrap(),
+            addresses: parse_addresses(&read("addresses")).unwrap(),
+            routes,
+            rules,
+        }
+    }
+
+    #[cfg(target_endian = "little")]
+    #[test]
+    fn recorded_multi_homed_namespace() {
+        let net = recorded();
+        let names: Vec<_> = net.links.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["lo", "c1", "c2", "c3"]);
+        let c2 = net.link_named("c2").unwrap();
+        assert!(c2.admin_up() && c2.carrier());
+        let c3 = net.link_named("c3").unwrap();
+        assert!(!c3.admin_up());
+        assert!(net.link_named("lo").unwrap().loopback());
+        let a = net
+            .find_address("10.0.2.1".parse().unwrap())
+            .next()
+            .unwrap();
+        assert_eq!((a.index, a.prefix_len), (c2.index, 24));
+        assert!(
+            net.find_address("2001:db8:1::1".parse().unwrap())
+                .next()
+                .is_some()
+        );
+        // The rules: local, ours at 100, main, default; for IPv6 local and main.
+        let v4: Vec<_> = net
+            .rules
+            .iter()
+            .filter(|r| r.family == AF_INET)
+            .map(|r| (r.priority, r.table))
+            .collect();
+        assert_eq!(
+            v4,
+            [
+                (0, RT_TABLE_LOCAL),
+                (100, 102),
+                (32766, RT_TABLE_MAIN),
+                (32767, RT_TABLE_DEFAULT)
+            ]
+        );
+        assert_eq!(net.rules[1].src, Some("10.0.2.1".parse().unwrap()));
+        assert_eq!(net.rules[1].src_len, 32);
+        // What `ip route get 192.0.2.99 from ...` answered in that namespace.
+        let c1 = net.link_named("c1").unwrap().index;
+        assert!(matches!(
+            default_route(&net, "10.0.2.1".parse().unwrap(), None),
+            Lookup::Route { table: 102, rule_priority: Some(100), ref oifs, gateway: Some(g), .. }
+                if oifs == &[c2.index] && g == IpAddr::from([10, 0, 2, 2])
+        ));
+        assert!(matches!(
+            default_route(&net, "10.0.1.1".parse().unwrap(), None),
+            Lookup::Route { table: RT_TABLE_MAIN, ref oifs, .. } if oifs == &[c1]
+        ));
+        assert_eq!(
+            default_route(&net, "2001:db8:1::1".parse().unwrap(), None),
+            Lookup::NoRoute
+        );
+        let local = net
+            .routes
+            .iter()
+            .filter(|r| r.table == RT_TABLE_LOCAL && r.kind == RouteType::Local)
+            .count();
+        assert!(
+            local >= 4,
+            "local routes of 127.0.0.1 and the three addresses"
+        );
+    }
+
     #[test]
     fn nexthops_of_a_multipath_route() {
         // Two rtnexthop entries: 8-byte header, then (for the second) an RTA_GATEWAY.
