@@ -181,7 +181,7 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             break
         }
         'mptcpstat;check' {
-            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Also check whether process PID''s TCP sockets are MPTCP or plain TCP')
+            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Also check whether process PID''s TCP sockets are MPTCP or plain TCP (looked up in the process''s own network namespace)')
             [CompletionResult]::new('--program', '--program', [CompletionResultType]::ParameterName, 'Also check the TCP sockets of every process named NAME (its `comm`, as `ps -C` matches it, or the file name of its argv[0])')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
             [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')

@@ -160,7 +160,7 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
         &'mptcpstat;limits;help;help'= {
         }
         &'mptcpstat;check'= {
-            cand --pid 'Also check whether process PID''s TCP sockets are MPTCP or plain TCP'
+            cand --pid 'Also check whether process PID''s TCP sockets are MPTCP or plain TCP (looked up in the process''s own network namespace)'
             cand --program 'Also check the TCP sockets of every process named NAME (its `comm`, as `ps -C` matches it, or the file name of its argv[0])'
             cand -N 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
             cand --netns 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'

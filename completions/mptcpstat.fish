@@ -122,7 +122,7 @@ complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_s
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change the limits (needs CAP_NET_ADMIN); a limit not given stays as it is'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l pid -d 'Also check whether process PID\'s TCP sockets are MPTCP or plain TCP' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l pid -d 'Also check whether process PID\'s TCP sockets are MPTCP or plain TCP (looked up in the process\'s own network namespace)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l program -d 'Also check the TCP sockets of every process named NAME (its `comm`, as `ps -C` matches it, or the file name of its argv[0])' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''

@@ -57,7 +57,8 @@ pub const PM_DAEMONS: [&str; 1] = ["mptcpd"];
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Also check whether process PID's TCP sockets are MPTCP or plain TCP.
+    /// Also check whether process PID's TCP sockets are MPTCP or plain TCP (looked up in the
+    /// process's own network namespace).
     #[arg(long, value_name = "PID", conflicts_with = "program")]
     pub pid: Option<u32>,
     /// Also check the TCP sockets of every process named NAME (its `comm`, as `ps -C` matches
@@ -682,7 +683,7 @@ fn check_endpoint_route(
         .and_then(|i| u32::try_from(i).ok())
         .filter(|_| e.dev.is_some());
     let via_rule = |table: u32, rule: Option<u32>| match rule {
-        Some(p) if table != RT_TABLE_MAIN => format!("table {} (rule {p})", table_name(table)),
+        Some(p) if table != RT_TABLE_MAIN => format!("table {}, rule {p}", table_name(table)),
         _ => format!("table {}", table_name(table)),
     };
     // An address on loopback belongs to the host, not to a path: any interface may carry it.
@@ -1298,8 +1299,8 @@ fn wanted_processes(args: &CheckArgs, proc: &Proc) -> anyhow::Result<Vec<Process
     Ok(found)
 }
 
-/// Classifies a process's sockets with dumps taken in `target` (its own namespace unless
-/// `--netns` says otherwise).
+/// Classifies a process's sockets with dumps taken in `target`, its own namespace (`None`:
+/// the one we are in).
 fn process_sockets(p: Process, target: Option<&NetnsTarget>) -> ProcessSockets {
     let proc = Proc::live();
     let mut out = ProcessSockets {
@@ -1367,13 +1368,10 @@ pub fn run(args: &CheckArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {
     let proc = Proc::live();
     let wanted = wanted_processes(args, &proc)?;
     let mut facts = in_netns(&args.netns, || Ok(gather(args.netns.netns.clone())))?;
-    let explicit = args.netns.netns.as_deref().map(NetnsTarget::parse);
     let here = proc.netns(None);
     for p in wanted {
-        // Look the sockets up where the process lives, unless --netns says where.
-        let target = explicit
-            .clone()
-            .or_else(|| (proc.netns(Some(p.pid)) != here).then_some(NetnsTarget::Pid(p.pid)));
+        // A process's sockets live in its own namespace, whatever --netns says.
+        let target = (proc.netns(Some(p.pid)) != here).then_some(NetnsTarget::Pid(p.pid));
         facts.processes.push(process_sockets(p, target.as_ref()));
     }
     let report = evaluate(&facts);

@@ -143,7 +143,7 @@ fn check_healthy_namespaces_pass() {
     let route = finding(&report, "endpoint_route", "ok");
     let msg = route["message"].as_str().unwrap();
     assert!(
-        msg.contains("leaves by c2 via 10.0.2.2 (table 102 (rule 100))"),
+        msg.contains("leaves by c2 via 10.0.2.2 (table 102, rule 100)"),
         "{msg}"
     );
     assert!(
@@ -369,7 +369,7 @@ fn check_names_a_missing_route_out_of_the_endpoint_interface() {
         finding(&report, "endpoint_route", "ok")["message"]
             .as_str()
             .unwrap()
-            .contains("leaves by c2 via 10.0.2.2 (table 100 (rule")
+            .contains("leaves by c2 via 10.0.2.2 (table 100, rule")
     );
 
     // Bound to c2 with no route through it at all: nowhere to go.

@@ -228,7 +228,7 @@ fn healthy_host_is_all_ok_with_its_route_named() {
     assert_eq!(r.warnings, 0, "{r:#?}");
     assert_eq!(
         of(&r, "endpoint_route")[0].message,
-        "endpoint 10.0.2.1 (id 1): traffic from it leaves by eth1 via 10.0.2.254 (table 102 (rule 100))"
+        "endpoint 10.0.2.1 (id 1): traffic from it leaves by eth1 via 10.0.2.254 (table 102, rule 100)"
     );
     let text = render(&r);
     assert!(
