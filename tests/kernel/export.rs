@@ -97,6 +97,14 @@ fn export_matches_nstat_ss_and_ip() {
 
     let dir = std::env::temp_dir().join(format!("mptcpstat-export-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // Removed when the test ends, passed or failed.
+    struct Remove(std::path::PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Remove(dir.clone());
     let file = dir.join("mptcp.prom");
     let out = mptcpstat(&[
         "export",
@@ -221,5 +229,4 @@ fn export_matches_nstat_ss_and_ip() {
         ),
         Err(_) => eprintln!("promtool is not installed: its check is skipped"),
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
