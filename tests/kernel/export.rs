@@ -11,6 +11,15 @@ use crate::{mptcpstat, nstat, ss, ss_field, wait_for_join};
 
 type Labels = BTreeMap<String, String>;
 
+/// A directory removed on drop.
+struct Remove(std::path::PathBuf);
+
+impl Drop for Remove {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The samples of a text exposition, checking its grammar on the way: every sample belongs
 /// to the family whose HELP and TYPE came just before, names are `mptcp_*`, counters end in
 /// `_total`, label values are quoted with `\\`, `\"` and `\n` escapes.
@@ -98,12 +107,6 @@ fn export_matches_nstat_ss_and_ip() {
     let dir = std::env::temp_dir().join(format!("mptcpstat-export-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // Removed when the test ends, passed or failed.
-    struct Remove(std::path::PathBuf);
-    impl Drop for Remove {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
     let _cleanup = Remove(dir.clone());
     let file = dir.join("mptcp.prom");
     let out = mptcpstat(&[
