@@ -27,8 +27,11 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
             cand status 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints'
             cand endpoints 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them'
             cand limits 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted'
+            cand check 'Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix'
             cand counters 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning'
             cand conns 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)'
+            cand monitor 'Path manager events as they happen (like `ip mptcp monitor`), one line each'
+            cand export 'status, counters and a connection summary as Prometheus metrics (textfile collector)'
             cand decode 'Decode every MPTCP option in a capture, one line per packet'
             cand analyze 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
             cand completions 'Print a shell completion script'
@@ -156,6 +159,18 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
         }
         &'mptcpstat;limits;help;help'= {
         }
+        &'mptcpstat;check'= {
+            cand --pid 'Also check whether process PID''s TCP sockets are MPTCP or plain TCP (looked up in the process''s own network namespace)'
+            cand --program 'Also check the TCP sockets of every process named NAME (its `comm`, as `ps -C` matches it, or the file name of its argv[0])'
+            cand -N 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
+            cand --netns 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
+            cand --color 'When to use colour in tables and lines'
+            cand --json 'Print JSON instead of a table (JSON Lines for commands that stream)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mptcpstat;counters'= {
             cand -i 'Print the changes every SECS seconds (fractions allowed)'
             cand --interval 'Print the changes every SECS seconds (fractions allowed)'
@@ -191,6 +206,33 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
             cand --ipv4 'Only IPv4 sockets'
             cand -6 'Only IPv6 sockets (including IPv4-mapped ones)'
             cand --ipv6 'Only IPv6 sockets (including IPv4-mapped ones)'
+            cand --json 'Print JSON instead of a table (JSON Lines for commands that stream)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mptcpstat;monitor'= {
+            cand -c 'Stop after N events'
+            cand --count 'Stop after N events'
+            cand -t 'Stop after SECS seconds (fractions allowed)'
+            cand --timeout 'Stop after SECS seconds (fractions allowed)'
+            cand -N 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
+            cand --netns 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
+            cand --color 'When to use colour in tables and lines'
+            cand --json 'Print JSON instead of a table (JSON Lines for commands that stream)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mptcpstat;export'= {
+            cand -o 'Write the metrics to FILE, atomically (a temporary file beside it, then renamed)'
+            cand --output 'Write the metrics to FILE, atomically (a temporary file beside it, then renamed)'
+            cand -N 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
+            cand --netns 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
+            cand --color 'When to use colour in tables and lines'
+            cand --no-subflows 'Leave out the per-subflow series; the per-path sums stay'
             cand --json 'Print JSON instead of a table (JSON Lines for commands that stream)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -238,8 +280,11 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
             cand status 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints'
             cand endpoints 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them'
             cand limits 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted'
+            cand check 'Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix'
             cand counters 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning'
             cand conns 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)'
+            cand monitor 'Path manager events as they happen (like `ip mptcp monitor`), one line each'
+            cand export 'status, counters and a connection summary as Prometheus metrics (textfile collector)'
             cand decode 'Decode every MPTCP option in a capture, one line per packet'
             cand analyze 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
             cand completions 'Print a shell completion script'
@@ -267,9 +312,15 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
         }
         &'mptcpstat;help;limits;set'= {
         }
+        &'mptcpstat;help;check'= {
+        }
         &'mptcpstat;help;counters'= {
         }
         &'mptcpstat;help;conns'= {
+        }
+        &'mptcpstat;help;monitor'= {
+        }
+        &'mptcpstat;help;export'= {
         }
         &'mptcpstat;help;decode'= {
         }

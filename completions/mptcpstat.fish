@@ -33,8 +33,11 @@ complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -s V -l version -d 'Pr
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "status" -d 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "endpoints" -d 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "limits" -d 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "check" -d 'Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "counters" -d 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "conns" -d 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "monitor" -d 'Path manager events as they happen (like `ip mptcp monitor`), one line each'
+complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "export" -d 'status, counters and a connection summary as Prometheus metrics (textfile collector)'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "decode" -d 'Decode every MPTCP option in a capture, one line per packet'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "analyze" -d 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
 complete -c mptcpstat -n "__fish_mptcpstat_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -119,6 +122,15 @@ complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_s
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change the limits (needs CAP_NET_ADMIN); a limit not given stays as it is'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand limits; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l pid -d 'Also check whether process PID\'s TCP sockets are MPTCP or plain TCP (looked up in the process\'s own network namespace)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l program -d 'Also check the TCP sockets of every process named NAME (its `comm`, as `ps -C` matches it, or the file name of its argv[0])' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand check" -s V -l version -d 'Print version'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s i -l interval -d 'Print the changes every SECS seconds (fractions allowed)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s c -l count -d 'Stop after N samples (with --interval)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
@@ -145,6 +157,24 @@ complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s 6 -l ipv6 
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s h -l help -d 'Print help'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand monitor" -s c -l count -d 'Stop after N events' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand monitor" -s t -l timeout -d 'Stop after SECS seconds (fractions allowed)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand monitor" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand monitor" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand monitor" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand monitor" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand monitor" -s V -l version -d 'Print version'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand export" -s o -l output -d 'Write the metrics to FILE, atomically (a temporary file beside it, then renamed)' -r -F
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand export" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand export" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand export" -l no-subflows -d 'Leave out the per-subflow series; the per-path sums stay'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand export" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand export" -s h -l help -d 'Print help'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand export" -s V -l version -d 'Print version'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l subtype -d 'Only frames with an option of these subtypes (mp_capable, mp_join, dss, add_addr, remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown, malformed)' -r -f -a "mp_capable\t''
 mp_join\t''
 dss\t''
@@ -184,16 +214,19 @@ never\t''"
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand man" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand man" -s h -l help -d 'Print help'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand man" -s V -l version -d 'Print version'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "status" -d 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "endpoints" -d 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "limits" -d 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "counters" -d 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "conns" -d 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "decode" -d 'Decode every MPTCP option in a capture, one line per packet'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "analyze" -d 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "man" -d 'Print a man page (roff): mptcpstat(1), or a command\'s'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits counters conns decode analyze completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "status" -d 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "endpoints" -d 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "limits" -d 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "check" -d 'Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "counters" -d 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "conns" -d 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "monitor" -d 'Path manager events as they happen (like `ip mptcp monitor`), one line each'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "export" -d 'status, counters and a connection summary as Prometheus metrics (textfile collector)'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "decode" -d 'Decode every MPTCP option in a capture, one line per packet'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "analyze" -d 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "man" -d 'Print a man page (roff): mptcpstat(1), or a command\'s'
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and not __fish_seen_subcommand_from status endpoints limits check counters conns monitor export decode analyze completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from endpoints" -f -a "add" -d 'Add an endpoint (needs CAP_NET_ADMIN)'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from endpoints" -f -a "delete" -d 'Delete an endpoint by id; id 0 (the initial subflow\'s address) also needs the address'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand help; and __fish_seen_subcommand_from endpoints" -f -a "set" -d 'Change an endpoint\'s backup or fullmesh flag; the other flags stay as they are'

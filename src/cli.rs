@@ -71,6 +71,9 @@ pub enum Command {
         mptcpstat limits\n  \
         mptcpstat limits set --subflows 2 --add-addr-accepted 2")]
     Limits(cmd::limits::LimitsArgs),
+    /// Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix.
+    #[command(after_help = cmd::check::EXAMPLES)]
+    Check(cmd::check::CheckArgs),
     /// MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning.
     #[command(after_help = "Examples:\n  \
         mptcpstat counters\n  \
@@ -89,6 +92,12 @@ pub enum Command {
         it for the join) or when the peer socket is in the same namespace; otherwise it is\n\
         empty (null in JSON).")]
     Conns(cmd::conns::ConnsArgs),
+    /// Path manager events as they happen (like `ip mptcp monitor`), one line each.
+    #[command(after_help = cmd::monitor::EXAMPLES)]
+    Monitor(cmd::monitor::MonitorArgs),
+    /// status, counters and a connection summary as Prometheus metrics (textfile collector).
+    #[command(after_help = cmd::export::EXAMPLES)]
+    Export(cmd::export::ExportArgs),
     /// Decode every MPTCP option in a capture, one line per packet.
     #[command(after_help = cmd::decode::EXAMPLES)]
     Decode(cmd::decode::Args),
