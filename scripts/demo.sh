@@ -9,7 +9,9 @@
 #   sudo mptcpstat status    --netns mptcpstat-demo-client
 #   sudo mptcpstat conns     --netns mptcpstat-demo-client
 #   sudo mptcpstat endpoints --netns mptcpstat-demo-server
+#   sudo mptcpstat check     --netns mptcpstat-demo-client
 #   sudo mptcpstat monitor   --netns mptcpstat-demo-client
+#   sudo mptcpstat export    --netns mptcpstat-demo-client
 #
 # Path 1: client 10.0.1.1 <-> server 10.0.1.2; path 2: client 10.0.2.1 <-> server 10.0.2.2,
 # announced by the server (ADD_ADDR) and joined by the client. Everything is removed on exit;
@@ -68,17 +70,30 @@ except TimeoutError:
     pass
 PY
 pids+=($!)
-sleep 0.5
+echo "demo: namespaces $cli and $srv are up; the connection starts in 5 s (time to start mptcpstat monitor)"
+sleep 5
+# One long connection that keeps data flowing both ways, and a short one every 10 s.
 ip netns exec $cli python3 - "$secs" <<'PY' &
 import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-s.connect(("10.0.1.2", 5201))
-end = time.time() + float(sys.argv[1])
+def connect():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    s.connect(("10.0.1.2", 5201))
+    return s
+s = connect()
+start = time.time()
+end = start + float(sys.argv[1])
+short = start + 10
 while time.time() < end:
     s.sendall(b"x" * 16384)
     s.recv(65536)
+    if time.time() > short:
+        c = connect()
+        c.sendall(b"hello")
+        c.recv(100)
+        c.close()
+        short += 10
     time.sleep(0.05)
 PY
 pids+=($!)
-echo "demo: namespaces $cli and $srv, one MPTCP connection on two paths, for ${secs}s (Ctrl-C ends it)"
+echo "demo: one MPTCP connection on two paths, and a short one every 10 s, for ${secs}s (Ctrl-C ends it)"
 wait "${pids[-1]}" || true
