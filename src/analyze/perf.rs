@@ -288,6 +288,13 @@ impl Series {
         }
         self.bins[bin] += v;
     }
+
+    /// Merges every `factor` adjacent buckets into one, for buckets `factor` times as wide.
+    pub fn merge(&mut self, factor: usize) {
+        if factor > 1 {
+            self.bins = self.bins.chunks(factor).map(|c| c.iter().sum()).collect();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -338,6 +345,18 @@ mod tests {
         assert!(p.points.len() > MAX_POINTS / 2);
         assert_eq!(p.points[0].offset, 0);
         assert!(p.points.last().unwrap().offset > 3 * MAX_POINTS as u64 - 8);
+    }
+
+    #[test]
+    fn merged_buckets_keep_their_sums() {
+        let mut s = Series::default();
+        for (bin, v) in [(0, 1), (1, 2), (2, 4), (4, 8)] {
+            s.add(bin, v);
+        }
+        s.merge(2);
+        assert_eq!(s.bins, [3, 4, 8]);
+        s.merge(4);
+        assert_eq!(s.bins, [15]);
     }
 
     #[test]
