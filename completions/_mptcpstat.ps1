@@ -234,6 +234,8 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
         }
         'mptcpstat;analyze' {
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)')
+            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'The connection to plot, by its number in the report (default: the one with the most data)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections to track; later ones are counted, not analyzed')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')

@@ -210,6 +210,8 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
         }
         &'mptcpstat;analyze'= {
             cand --interval 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)'
+            cand --plot 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked'
+            cand --connection 'The connection to plot, by its number in the report (default: the one with the most data)'
             cand --max-connections 'Most connections to track; later ones are counted, not analyzed'
             cand --color 'When to use colour in tables and lines'
             cand --json 'Print JSON instead of a table (JSON Lines for commands that stream)'

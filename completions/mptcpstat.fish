@@ -165,6 +165,8 @@ complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l json -d '
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s h -l help -d 'Print help'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s V -l version -d 'Print version'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l interval -d 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l plot -d 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked' -r -F
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l connection -d 'The connection to plot, by its number in the report (default: the one with the most data)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l max-connections -d 'Most connections to track; later ones are counted, not analyzed' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
 always\t''
