@@ -555,10 +555,10 @@ impl Analyzer {
             d.handoff = None;
             d.recovered_ns = None;
         }
-        let dsn_end = self.map_data(cid, fid, seg, opts, side);
+        let dsn = self.map_data(cid, fid, seg, opts, side);
         let flow_side = self.flows[fid].flow_side(seg);
         let seq_end = seg.seq.wrapping_add(seg.payload_len);
-        self.flows[fid].path[flow_side.index()].sent(seg.seq, seq_end, dsn_end, t, retransmission);
+        self.flows[fid].path[flow_side.index()].sent(seg.seq, seq_end, dsn, t, retransmission);
         if let Some(bin) = self.bin(t) {
             let series = self.flows[fid].series.get_or_insert_with(Box::default);
             series.bytes[flow_side.index()].add(bin, u64::from(seg.payload_len));
@@ -577,9 +577,22 @@ impl Analyzer {
         let t = seg.time_ns;
         let bin = self.bin(t);
         let sender = self.flows[fid].flow_side(seg).other().index();
-        let space = &mut self.conns[cid].data[side.other().index()];
+        // Data before a segment can only be missing at the receiver if another subflow still
+        // has it in flight: the lowest data sequence number in flight elsewhere.
+        let data_sender = side.other();
+        let elsewhere = self.conns[cid]
+            .subflows
+            .iter()
+            .filter(|&&f| f != fid)
+            .filter_map(|&f| {
+                let other = &self.flows[f];
+                other.path[other.conn_side(data_sender).index()].lowest_dsn()
+            })
+            .min_by(|a, b| a.wrapping_sub(*b).cast_signed().cmp(&0));
+        let space = &mut self.conns[cid].data[data_sender.index()];
         let flow = &mut self.flows[fid];
-        let (sum_us, n) = flow.path[sender].acked(seg.ack, t, space.data_ack, &mut space.waiting);
+        let (sum_us, n) =
+            flow.path[sender].acked(seg.ack, t, space.data_ack, elsewhere, &mut space.waiting);
         if let (Some(bin), true) = (bin, n > 0) {
             let series = flow.series.get_or_insert_with(Box::default);
             series.rtt_us[sender].add(bin, sum_us);

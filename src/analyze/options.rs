@@ -545,7 +545,7 @@ impl Analyzer {
     }
 
     /// Data of a segment on a linked subflow: into the data sequence space by its mapping.
-    /// Returns the DSN one past the segment's last mapped byte.
+    /// Returns the data sequence range of the segment's mapped bytes.
     pub(super) fn map_data(
         &mut self,
         cid: usize,
@@ -553,7 +553,7 @@ impl Analyzer {
         seg: &Segment<'_>,
         opts: &SegmentOptions<'_>,
         side: Side,
-    ) -> Option<u64> {
+    ) -> Option<(u64, u64)> {
         let flow = &self.flows[fid];
         let flow_side = flow.flow_side(seg);
         let rel = flow.relative(flow_side, seg.seq);
@@ -562,7 +562,7 @@ impl Analyzer {
         let subflow = flow.index;
         if let (Some(rel), Some(m)) = (rel, mapping) {
             let off = rel.wrapping_sub(m.ssn);
-            let mut mapped_end = None;
+            let mut mapped = None;
             if off < m.payload {
                 let n = seg.payload_len.min(m.payload - off);
                 let start = m.dsn.wrapping_add(u64::from(off));
@@ -615,10 +615,10 @@ impl Analyzer {
                 {
                     d.dsn_end = Some(end);
                 }
-                mapped_end = Some(end);
+                mapped = Some((start, end));
             }
             self.checksum_feed(cid, fid, seg, flow_side, rel);
-            return mapped_end;
+            return mapped;
         }
         // Data on the first subflow of a connection that never mapped any: the peers are
         // speaking plain TCP (RFC 8684 §3.7).

@@ -6,8 +6,10 @@
 //! - Reordering (head-of-line blocking at the data level): when the receiver has a segment
 //!   but not the data before it, its subflow ACK covers the segment while its data ACK stays
 //!   behind. The time from the first to the second is how long the segment waited for data
-//!   sent on other subflows. Both ACKs come from the receiver on the same path, so this holds
-//!   wherever the capture was taken.
+//!   sent on other subflows. Both ACKs come from the receiver, so this holds wherever the
+//!   capture was taken. A segment counts as waiting only if data before it was still in
+//!   flight on another subflow when its subflow ACK came: a data ACK that merely trails
+//!   (a receiver that sends it with its next segment) is no reordering.
 //! - Throughput: payload bytes per time bucket, per subflow and direction, when asked for.
 //!
 //! Distributions are kept in log-scale histograms, so memory does not grow with samples.
@@ -124,8 +126,8 @@ impl Histogram {
 struct InFlight {
     /// One past its last byte, as an absolute subflow sequence number.
     seq_end: u32,
-    /// One past its last byte in the data sequence space, if mapped.
-    dsn_end: Option<u64>,
+    /// Its data sequence range, if mapped.
+    dsn: Option<(u64, u64)>,
     sent_ns: i64,
     /// Sent more than once: no RTT sample (Karn's rule).
     resent: bool,
@@ -151,7 +153,7 @@ impl PathDir {
         &mut self,
         seq: u32,
         seq_end: u32,
-        dsn_end: Option<u64>,
+        dsn: Option<(u64, u64)>,
         t: i64,
         retransmission: bool,
     ) {
@@ -174,20 +176,28 @@ impl PathDir {
         }
         self.in_flight.push_back(InFlight {
             seq_end,
-            dsn_end,
+            dsn,
             sent_ns: t,
             resent: false,
         });
     }
 
+    /// The first data sequence number still in flight, if any is mapped.
+    #[must_use]
+    pub fn lowest_dsn(&self) -> Option<u64> {
+        self.in_flight.front()?.dsn.map(|(start, _)| start)
+    }
+
     /// The subflow ACK reached `ack` at `t`, when the data ACK for this direction stood at
-    /// `data_ack`. Segments it covers give RTT samples, returned as (sum in µs, count); those
-    /// beyond the data ACK now wait in `waiting` for the data before them.
+    /// `data_ack` and other subflows had data from `elsewhere` on in flight. Segments it
+    /// covers give RTT samples, returned as (sum in µs, count); those that must wait for
+    /// data on other subflows go to `waiting`.
     pub fn acked(
         &mut self,
         ack: u32,
         t: i64,
         data_ack: Option<u64>,
+        elsewhere: Option<u64>,
         waiting: &mut Waiting,
     ) -> (u64, u64) {
         let (mut sum_us, mut n) = (0, 0);
@@ -202,8 +212,8 @@ impl PathDir {
                 sum_us += u64::try_from(rtt / 1000).unwrap_or(0);
                 n += 1;
             }
-            if let Some(dsn_end) = f.dsn_end {
-                waiting.arrived(dsn_end, t, data_ack);
+            if let Some(dsn) = f.dsn {
+                waiting.arrived(dsn, t, data_ack, elsewhere);
             }
         }
         waiting.update_blocked(t);
@@ -229,12 +239,22 @@ pub struct Waiting {
 }
 
 impl Waiting {
-    /// The receiver acknowledged, on its subflow, a segment ending at `dsn_end`.
-    fn arrived(&mut self, dsn_end: u64, t: i64, data_ack: Option<u64>) {
-        if data_ack.is_some_and(|a| dsn_end.wrapping_sub(a).cast_signed() <= 0) {
+    /// The receiver acknowledged, on its subflow, the segment `[start, end)` of the data
+    /// sequence space. It waits if the data ACK does not cover it and data before it is in
+    /// flight on another subflow (`elsewhere`).
+    fn arrived(
+        &mut self,
+        (start, end): (u64, u64),
+        t: i64,
+        data_ack: Option<u64>,
+        elsewhere: Option<u64>,
+    ) {
+        let delivered = data_ack.is_some_and(|a| end.wrapping_sub(a).cast_signed() <= 0);
+        let behind_a_hole = elsewhere.is_some_and(|e| start.wrapping_sub(e).cast_signed() > 0);
+        if delivered || !behind_a_hole {
             self.in_order += 1;
         } else if self.heap.len() < MAX_WAITING {
-            self.heap.push(Reverse((dsn_end, t)));
+            self.heap.push(Reverse((end, t)));
         }
     }
 
@@ -318,12 +338,15 @@ mod tests {
     fn rtt_samples_skip_retransmissions() {
         let mut d = PathDir::default();
         let mut w = Waiting::default();
-        d.sent(0, 100, Some(1100), 0, false);
-        d.sent(100, 200, Some(1200), 1_000_000, false);
-        d.sent(200, 300, Some(1300), 2_000_000, false);
-        d.sent(100, 200, Some(1200), 5_000_000, true); // 100..200 again
+        d.sent(0, 100, Some((1000, 1100)), 0, false);
+        d.sent(100, 200, Some((1100, 1200)), 1_000_000, false);
+        d.sent(200, 300, Some((1200, 1300)), 2_000_000, false);
+        d.sent(100, 200, Some((1100, 1200)), 5_000_000, true); // 100..200 again
         // 0..100 and 200..300 are timed, 100..200 is not.
-        assert_eq!(d.acked(300, 10_000_000, None, &mut w), (10_000 + 8_000, 2));
+        assert_eq!(
+            d.acked(300, 10_000_000, None, None, &mut w),
+            (10_000 + 8_000, 2)
+        );
         let s = d.rtt.as_ref().unwrap().stats().unwrap();
         assert_eq!(s.samples, 2);
         assert!((s.max_ms - 10.0).abs() < 1e-9 && (s.min_ms - 8.0).abs() < 1e-9);
@@ -362,9 +385,11 @@ mod tests {
     #[test]
     fn waiting_for_the_data_ack() {
         let mut w = Waiting::default();
-        // Segment ending at DSN 2000 is in at t=10ms; the hole before it fills at t=50ms.
-        w.arrived(2000, 10_000_000, Some(1000));
-        w.arrived(900, 10_000_000, Some(1000));
+        // Segment 1500..2000 is in at t=10ms while 1000..1500 is in flight on another
+        // subflow; the hole fills at t=50ms. 800..900 was delivered already, and 3000..3100
+        // has nothing missing before it on other subflows: the data ACK only trails.
+        w.arrived((1500, 2000), 10_000_000, Some(1000), Some(1000));
+        w.arrived((800, 900), 10_000_000, Some(1000), Some(1000));
         w.update_blocked(10_000_000);
         w.data_acked(1000, 20_000_000);
         w.data_acked(2000, 50_000_000);
@@ -372,7 +397,11 @@ mod tests {
         assert_eq!(s.samples, 1);
         assert!((s.max_ms - 40.0).abs() < 1e-9);
         assert_eq!(w.blocked_ns, 40_000_000);
-        assert_eq!(w.in_order, 1);
+        w.arrived((3000, 3100), 60_000_000, Some(2000), Some(4000));
+        w.arrived((4100, 4200), 60_000_000, Some(2000), None);
+        w.update_blocked(60_000_000);
+        assert_eq!(w.heap.len(), 0);
+        assert_eq!(w.in_order, 3);
     }
 }
 
