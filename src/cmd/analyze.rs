@@ -119,8 +119,11 @@ fn pick_connection(report: &Report, id: Option<usize>) -> anyhow::Result<&Connec
             .find(|c| c.id == id)
             .with_context(|| match conns.len() {
                 0 => format!("--connection {id}: the capture has no MPTCP connection to plot"),
+                1 => format!(
+                    "--connection {id}: no such connection; the capture has only connection 0"
+                ),
                 n => format!(
-                    "--connection {id}: no such connection; the capture has 0 to {}",
+                    "--connection {id}: no such connection; the capture has connections 0 to {}",
                     n - 1
                 ),
             }),
@@ -308,8 +311,6 @@ fn performance_lines(c: &ConnectionReport, w: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
-/// The subflows: where, what kind, how much, how fast. Rate and RTT are those of the
-/// direction that carried more (RTT from data and ACKs; the handshake's when there was none).
 /// The subflows: where, what kind, how much, how fast. Rate and RTT are those of the
 /// direction that carried more (RTT from data and ACKs; the handshake's when there was none).
 fn subflow_table(subflows: &[SubflowReport], w: &mut dyn Write) -> io::Result<()> {
