@@ -16,7 +16,7 @@
 //! `Analyzer::with_points()` and a series interval; without them those panels stay empty.
 //!
 //! Drawn with plotters' SVG backend, which needs no font files: text is `<text>` for the
-//! viewer to set. Markers are thinned to one per subflow, kind and 2×2 pixel cell, so a
+//! viewer to set. Markers are thinned to one per subflow, kind and 3×3 pixel cell, so a
 //! capture of millions of segments still gives an SVG of a few hundred kilobytes at most.
 
 use std::collections::HashSet;
@@ -227,7 +227,7 @@ fn chart<'a, 'b>(
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
         .bold_line_style(GRID)
-        .light_line_style(WHITE)
+        .max_light_lines(0)
         .draw()?;
     Ok(chart)
 }
@@ -694,10 +694,10 @@ fn draw_marker_labels(
     Ok(())
 }
 
-/// The 2×2 pixel cell a point falls in, to draw one marker per cell.
+/// The 3×3 pixel cell a point falls in, to draw one marker (5 pixels wide) per cell.
 fn cell(chart: &Chart<'_, '_>, xy: (f64, f64)) -> (i32, i32) {
     let (x, y) = chart.backend_coord(&xy);
-    (x / 2, y / 2)
+    (x / 3, y / 3)
 }
 
 /// A unit for byte offsets up to `max`, and its size.
