@@ -214,8 +214,8 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             [CompletionResult]::new('--sport', '--sport', [CompletionResultType]::ParameterName, 'Only connections whose local port is PORT')
             [CompletionResult]::new('--dport', '--dport', [CompletionResultType]::ParameterName, 'Only connections whose remote port is PORT')
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Only connections with ADDR on either side, of the connection or of any subflow')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds (JSON Lines with --json)')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds (JSON Lines with --json)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds with the throughput of each subflow over the interval, its share, RTT, RTT variance, cwnd and retransmits, and each connection''s RTT spread: a table redrawn in place on a terminal, JSON Lines with --json')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds with the throughput of each subflow over the interval, its share, RTT, RTT variance, cwnd and retransmits, and each connection''s RTT spread: a table redrawn in place on a terminal, JSON Lines with --json')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after N reports (with --watch)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N reports (with --watch)')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
@@ -279,6 +279,8 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
         }
         'mptcpstat;analyze' {
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)')
+            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'The connection to plot, by its number in the report (default: the one with the most data)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections to track; later ones are counted, not analyzed')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')

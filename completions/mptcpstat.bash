@@ -176,13 +176,21 @@ _mptcpstat() {
             return 0
             ;;
         mptcpstat__subcmd__analyze)
-            opts="-h -V --interval --max-connections --json --color --help --version"
+            opts="-h -V --interval --plot --connection --max-connections --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -191,8 +191,8 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
             cand --sport 'Only connections whose local port is PORT'
             cand --dport 'Only connections whose remote port is PORT'
             cand --addr 'Only connections with ADDR on either side, of the connection or of any subflow'
-            cand -w 'Repeat every SECS seconds (JSON Lines with --json)'
-            cand --watch 'Repeat every SECS seconds (JSON Lines with --json)'
+            cand -w 'Repeat every SECS seconds with the throughput of each subflow over the interval, its share, RTT, RTT variance, cwnd and retransmits, and each connection''s RTT spread: a table redrawn in place on a terminal, JSON Lines with --json'
+            cand --watch 'Repeat every SECS seconds with the throughput of each subflow over the interval, its share, RTT, RTT variance, cwnd and retransmits, and each connection''s RTT spread: a table redrawn in place on a terminal, JSON Lines with --json'
             cand -c 'Stop after N reports (with --watch)'
             cand --count 'Stop after N reports (with --watch)'
             cand -N 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)'
@@ -252,6 +252,8 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
         }
         &'mptcpstat;analyze'= {
             cand --interval 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)'
+            cand --plot 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked'
+            cand --connection 'The connection to plot, by its number in the report (default: the one with the most data)'
             cand --max-connections 'Most connections to track; later ones are counted, not analyzed'
             cand --color 'When to use colour in tables and lines'
             cand --json 'Print JSON instead of a table (JSON Lines for commands that stream)'

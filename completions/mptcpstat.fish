@@ -144,7 +144,7 @@ complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand counters" -s V -l ve
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l sport -d 'Only connections whose local port is PORT' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l dport -d 'Only connections whose remote port is PORT' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l addr -d 'Only connections with ADDR on either side, of the connection or of any subflow' -r
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s w -l watch -d 'Repeat every SECS seconds (JSON Lines with --json)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s w -l watch -d 'Repeat every SECS seconds with the throughput of each subflow over the interval, its share, RTT, RTT variance, cwnd and retransmits, and each connection\'s RTT spread: a table redrawn in place on a terminal, JSON Lines with --json' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s c -l count -d 'Stop after N reports (with --watch)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -s N -l netns -d 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand conns" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
@@ -195,6 +195,8 @@ complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l json -d '
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s h -l help -d 'Print help'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s V -l version -d 'Print version'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l interval -d 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l plot -d 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked' -r -F
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l connection -d 'The connection to plot, by its number in the report (default: the one with the most data)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l max-connections -d 'Most connections to track; later ones are counted, not analyzed' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
 always\t''

@@ -140,6 +140,17 @@ impl<'w> Output<'w> {
         self.out.write_all(&self.scratch)
     }
 
+    /// Before a screen that replaces the previous one (`--watch`): clears the terminal and
+    /// puts the cursor home. Nothing in JSON or when stdout is not a terminal, where the
+    /// records simply follow each other.
+    pub fn clear_screen(&mut self) -> io::Result<()> {
+        if self.format == Format::Text && io::stdout().is_terminal() {
+            self.out.write_all(b"\x1b[H\x1b[2J")
+        } else {
+            Ok(())
+        }
+    }
+
     /// Raw text, for generated files (completions, man page) that have no JSON form.
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.out.write_all(bytes)

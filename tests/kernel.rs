@@ -3,7 +3,10 @@
 //! namespace: `ss -M` and `ss -ti` for connections, `ip -j mptcp` for endpoints and limits,
 //! `/proc/sys/net/mptcp` for sysctls, `nstat` for counters.
 //!
-//! Each test skips with one line when it cannot run (not root, no MPTCP);
+//! `slow_path` shapes two paths with tc and checks `analyze` and `conns --watch` against the
+//! rates and queues it set.
+//!
+//! Each test skips with one line when it cannot run (not root, no MPTCP, no tcpdump);
 //! `MPTCPSTAT_REQUIRE_KERNEL=1` turns that into a failure. `UPDATE_FIXTURES=1` re-records the
 //! netlink replies and `/proc` copies under `testdata/` (see `testdata/README.md`).
 
@@ -15,6 +18,8 @@ mod export;
 mod monitor;
 #[path = "kernel/netns.rs"]
 mod netns;
+#[path = "kernel/slow_path.rs"]
+mod slow_path;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};

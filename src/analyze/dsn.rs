@@ -244,6 +244,15 @@ mod tests {
         );
         assert_eq!(m.first_sender(1999), Some(0));
         assert_eq!(m.first_sender(2000), Some(1));
+        // Acknowledged data stays remembered (within the cap): sent again, it is classified.
+        assert_eq!(
+            m.record(1000, 2600, 0),
+            Classified {
+                resent: 1000,
+                reinjected: 600,
+                ..Classified::default()
+            }
+        );
     }
 
     #[test]

@@ -146,6 +146,8 @@ pub struct Analyzer {
     conns_dropped: u64,
     /// Width of the time buckets of throughput and RTT series, if they are kept.
     interval_ns: Option<i64>,
+    /// With [`Analyzer::with_series_buckets`]: most buckets; the width doubles past it.
+    max_buckets: Option<i64>,
     /// Keep data segments and data ACKs for time-sequence graphs.
     points: bool,
 }
@@ -178,6 +180,7 @@ impl Analyzer {
             flows_dropped: 0,
             conns_dropped: 0,
             interval_ns: None,
+            max_buckets: None,
             points: false,
         }
     }
@@ -196,6 +199,53 @@ impl Analyzer {
         self
     }
 
+    /// Also keeps throughput and RTT per time bucket, for a capture of unknown length: buckets
+    /// start 1 ms wide and double in width (adjacent pairs merged) whenever the capture would
+    /// need more than `max` of them, so it ends with between `max / 2` and `max`.
+    #[must_use]
+    pub fn with_series_buckets(mut self, max: usize) -> Self {
+        self.interval_ns = Some(1_000_000);
+        self.max_buckets = Some(i64::try_from(max.max(2)).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// Widens the buckets until `time_ns` falls within the most allowed, if there is a most.
+    fn widen_buckets(&mut self, time_ns: i64) {
+        let (Some(max), Some(mut interval), Some(first)) =
+            (self.max_buckets, self.interval_ns, self.first_ns)
+        else {
+            return;
+        };
+        let mut factor = 1usize;
+        while time_ns.saturating_sub(first) / interval >= max {
+            interval = interval.saturating_mul(2);
+            factor *= 2;
+        }
+        if factor == 1 {
+            return;
+        }
+        self.interval_ns = Some(interval);
+        for flow in &mut self.flows {
+            if let Some(s) = flow.series.as_deref_mut() {
+                for series in s
+                    .bytes
+                    .iter_mut()
+                    .chain(&mut s.rtt_us)
+                    .chain(&mut s.rtt_samples)
+                {
+                    series.merge(factor);
+                }
+            }
+        }
+        for conn in &mut self.conns {
+            for space in &mut conn.data {
+                if let Some(s) = space.series.as_mut() {
+                    s.merge(factor);
+                }
+            }
+        }
+    }
+
     /// Seconds since the first frame.
     fn rel(&self, time_ns: i64) -> f64 {
         secs(time_ns - self.first_ns.unwrap_or(time_ns))
@@ -204,6 +254,7 @@ impl Analyzer {
     fn see_time(&mut self, time_ns: i64) {
         self.first_ns.get_or_insert(time_ns);
         self.last_ns = self.last_ns.max(time_ns);
+        self.widen_buckets(time_ns);
     }
 
     /// A finding about the capture itself (a truncated frame, an unknown linktype).
@@ -531,7 +582,8 @@ impl Analyzer {
         let t = seg.time_ns;
         let bin = self.bin(t);
         let sender = self.flows[fid].flow_side(seg).other().index();
-        let space = &mut self.conns[cid].data[side.other().index()];
+        let data_sender = side.other();
+        let space = &mut self.conns[cid].data[data_sender.index()];
         let flow = &mut self.flows[fid];
         let (sum_us, n) = flow.path[sender].acked(seg.ack, t, &mut space.waiting);
         if let (Some(bin), true) = (bin, n > 0) {

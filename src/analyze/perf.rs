@@ -20,7 +20,8 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use serde::Serialize;
 
 /// Buckets per doubling: each bucket is 1/8 of an octave wide, so a quantile read from its
-/// middle is within ±4.5% of the true value (the scheme of HDR histograms).
+/// middle is within ±4.5% of the true value (the scheme of HDR histograms). A quantile of at
+/// most `EXACT` samples is exact.
 const SUB_BUCKETS: u32 = 8;
 /// The smallest duration told apart: 2^10 ns, about 1 µs; smaller ones count in the first bucket.
 const FLOOR_EXP: u32 = 10;
@@ -43,10 +44,14 @@ fn bucket_mid(b: usize) -> f64 {
     (f64::from(SUB_BUCKETS + sub) + 0.5) * 2f64.powi(i32::try_from(exp).unwrap_or(0) - 3)
 }
 
-/// A distribution of durations.
+/// Samples kept as they are, so that a short distribution's quantiles are exact.
+const EXACT: usize = 64;
+
+/// A distribution of durations: exact for its first `EXACT` samples, to ±4.5% after.
 #[derive(Debug, Clone)]
 pub struct Histogram {
     counts: Box<[u32; BUCKETS]>,
+    first: Vec<i64>,
     samples: u64,
     min_ns: i64,
     max_ns: i64,
@@ -56,6 +61,7 @@ impl Default for Histogram {
     fn default() -> Self {
         Histogram {
             counts: Box::new([0; BUCKETS]),
+            first: Vec::new(),
             samples: 0,
             min_ns: i64::MAX,
             max_ns: 0,
@@ -76,6 +82,9 @@ pub struct Stats {
 impl Histogram {
     pub fn record(&mut self, ns: i64) {
         let ns = ns.max(0);
+        if self.first.len() < EXACT {
+            self.first.push(ns);
+        }
         let b = &mut self.counts[bucket(ns.unsigned_abs())];
         *b = b.saturating_add(1);
         self.samples += 1;
@@ -92,6 +101,15 @@ impl Histogram {
             clippy::cast_sign_loss
         )]
         let rank = ((self.samples as f64 * q).ceil() as u64).max(1);
+        if self.samples <= EXACT as u64 {
+            let mut sorted = self.first.clone();
+            sorted.sort_unstable();
+            let i = usize::try_from(rank - 1)
+                .unwrap_or(0)
+                .min(sorted.len().saturating_sub(1));
+            #[allow(clippy::cast_precision_loss)]
+            return sorted.get(i).map_or(0.0, |&v| v as f64);
+        }
         let mut seen = 0u64;
         for (i, &c) in self.counts.iter().enumerate() {
             seen += u64::from(c);
@@ -331,6 +349,13 @@ impl Series {
         }
         self.bins[bin] += v;
     }
+
+    /// Merges every `factor` adjacent buckets into one, for buckets `factor` times as wide.
+    pub fn merge(&mut self, factor: usize) {
+        if factor > 1 {
+            self.bins = self.bins.chunks(factor).map(|c| c.iter().sum()).collect();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -397,6 +422,18 @@ mod tests {
         assert!(p.points.len() > MAX_POINTS / 2);
         assert_eq!(p.points[0].offset, 0);
         assert!(p.points.last().unwrap().offset > 3 * MAX_POINTS as u64 - 8);
+    }
+
+    #[test]
+    fn merged_buckets_keep_their_sums() {
+        let mut s = Series::default();
+        for (bin, v) in [(0, 1), (1, 2), (2, 4), (4, 8)] {
+            s.add(bin, v);
+        }
+        s.merge(2);
+        assert_eq!(s.bins, [3, 4, 8]);
+        s.merge(4);
+        assert_eq!(s.bins, [15]);
     }
 
     #[test]

@@ -907,3 +907,5 @@ fn a_new_syn_on_the_same_ports_is_a_new_connection() {
     assert_eq!(r.connections[0].bytes_client_to_server, 0);
     assert_eq!(r.connections[1].state, "established");
 }
+
+mod perf;

@@ -569,6 +569,8 @@ mod tests {
             bytes_retrans: None,
             subflows,
             mptcp_info: None,
+            cookie: 0,
+            rates: None,
         };
         ConnsReport {
             time: None,

@@ -407,6 +407,8 @@ fn connection(
         bytes_retrans: None,
         subflows: Vec::new(),
         mptcp_info: Some(info),
+        cookie: 0,
+        rates: None,
     }
 }
 
