@@ -712,7 +712,7 @@ impl Analyzer {
             }
         }
         let connections = (0..self.conns.len())
-            .map(|cid| self.connection_report(cid, t0))
+            .map(|cid| self.take_connection_report(cid, t0))
             .collect();
         let mut unlinked_subflows = Vec::new();
         for flow in self.flows.iter().filter(|f| f.conn.is_none()) {
@@ -780,7 +780,34 @@ impl Analyzer {
         conn.events.sort_by(|a, b| a.time.total_cmp(&b.time));
     }
 
-    fn connection_report(&self, cid: usize, t0: i64) -> ConnectionReport {
+    /// The report of a connection, taking its events, timeline, anomalies and points out of
+    /// the analyzer rather than copying them: `finish` needs them once.
+    fn take_connection_report(&mut self, cid: usize, t0: i64) -> ConnectionReport {
+        let conn = &mut self.conns[cid];
+        let events = std::mem::take(&mut conn.events);
+        let timeline = std::mem::take(&mut conn.timeline);
+        let anomalies = std::mem::take(&mut conn.anomalies);
+        let points = [0, 1].map(|d| {
+            conn.data[d]
+                .points
+                .take()
+                .map(|p| p.points)
+                .unwrap_or_default()
+        });
+        let mut report = self.connection_report(cid, t0, anomalies);
+        report.events = events;
+        report.timeline = timeline;
+        report.points = points;
+        report.verdicts = verdict::verdicts(&report);
+        report
+    }
+
+    fn connection_report(
+        &self,
+        cid: usize,
+        t0: i64,
+        mut anomalies: Vec<Anomaly>,
+    ) -> ConnectionReport {
         let conn = &self.conns[cid];
         let flows: Vec<&Flow> = conn.subflows.iter().map(|&f| &self.flows[f]).collect();
         let subflows = subflow_reports(&flows, t0);
@@ -801,7 +828,6 @@ impl Analyzer {
             .iter()
             .all(|f| f.rst || (f.dir[0].fin && f.dir[1].fin));
         let any_reset = flows.iter().any(|f| f.rst);
-        let mut anomalies = conn.anomalies.clone();
         if conn.suppressed > 0 {
             anomalies.push(Anomaly {
                 kind: "anomaly_limit_reached",
@@ -817,7 +843,7 @@ impl Analyzer {
         let series = self
             .interval_ns
             .map(|interval| self.series_report(conn, &flows, interval));
-        let mut report = ConnectionReport {
+        ConnectionReport {
             id: cid,
             version: conn.version.map(crate::mptcp::Version::number),
             client_key: conn.keys[0],
@@ -853,20 +879,12 @@ impl Analyzer {
             reordering_server_to_client: reordering(&s.waiting),
             verdicts: Vec::new(),
             subflows,
-            timeline: conn.timeline.clone(),
-            events: conn.events.clone(),
+            timeline: Vec::new(),
+            events: Vec::new(),
             anomalies,
             series,
-            points: [0, 1].map(|d| {
-                conn.data[d]
-                    .points
-                    .as_ref()
-                    .map(|p| p.points.clone())
-                    .unwrap_or_default()
-            }),
-        };
-        report.verdicts = verdict::verdicts(&report);
-        report
+            points: [Vec::new(), Vec::new()],
+        }
     }
 
     /// Every series of a connection, padded to the capture's length in buckets.

@@ -47,10 +47,12 @@ fn bucket_mid(b: usize) -> f64 {
 /// Samples kept as they are, so that a short distribution's quantiles are exact.
 const EXACT: usize = 64;
 
-/// A distribution of durations: exact for its first `EXACT` samples, to ±4.5% after.
+/// A distribution of durations: exact for its first `EXACT` samples, to ±4.5% after. The
+/// buckets are only allocated past `EXACT` samples, so the many short flows of a capture cost
+/// a few bytes each.
 #[derive(Debug, Clone)]
 pub struct Histogram {
-    counts: Box<[u32; BUCKETS]>,
+    counts: Option<Box<[u32; BUCKETS]>>,
     first: Vec<i64>,
     samples: u64,
     min_ns: i64,
@@ -60,7 +62,7 @@ pub struct Histogram {
 impl Default for Histogram {
     fn default() -> Self {
         Histogram {
-            counts: Box::new([0; BUCKETS]),
+            counts: None,
             first: Vec::new(),
             samples: 0,
             min_ns: i64::MAX,
@@ -82,12 +84,20 @@ pub struct Stats {
 impl Histogram {
     pub fn record(&mut self, ns: i64) {
         let ns = ns.max(0);
+        self.samples += 1;
         if self.first.len() < EXACT {
             self.first.push(ns);
+        } else {
+            let counts = self.counts.get_or_insert_with(|| {
+                let mut counts = Box::new([0; BUCKETS]);
+                for &v in &self.first {
+                    counts[bucket(v.unsigned_abs())] += 1;
+                }
+                counts
+            });
+            let b = &mut counts[bucket(ns.unsigned_abs())];
+            *b = b.saturating_add(1);
         }
-        let b = &mut self.counts[bucket(ns.unsigned_abs())];
-        *b = b.saturating_add(1);
-        self.samples += 1;
         self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);
     }
@@ -111,7 +121,7 @@ impl Histogram {
             return sorted.get(i).map_or(0.0, |&v| v as f64);
         }
         let mut seen = 0u64;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (i, &c) in self.counts.iter().flat_map(|c| c.iter()).enumerate() {
             seen += u64::from(c);
             if seen >= rank {
                 #[allow(clippy::cast_precision_loss)]
