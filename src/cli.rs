@@ -16,8 +16,13 @@ use crate::cmd;
         mptcpstat reads the live kernel (sysctls, path manager, sock_diag, MIB counters) and \
         tcpdump captures (pcap, pcapng) with one MPTCP options decoder (RFC 8684, and RFC 6824 for v0).",
     after_help = "Examples:\n  \
-        mptcpstat decode capture.pcap\n  \
-        tcpdump -i any -w - tcp | mptcpstat decode -"
+        mptcpstat status                     is MPTCP on here, and how is it set up?\n  \
+        mptcpstat check                      why is it not used, or only on one path?\n  \
+        mptcpstat conns                      open connections, both tokens, their subflows\n  \
+        mptcpstat analyze capture.pcap       what happened on the wire, and why slow\n  \
+        tcpdump -i any -w - tcp | mptcpstat decode -\n\n\
+        Exit status: 0 done (capture anomalies and \"MPTCP is off\" are answers); 1 could not \
+        do it, or check found a problem; 2 usage error. See mptcpstat COMMAND --help."
 )]
 pub struct Cli {
     /// Print JSON instead of a table (JSON Lines for commands that stream).
@@ -95,7 +100,7 @@ pub enum Command {
     /// Path manager events as they happen (like `ip mptcp monitor`), one line each.
     #[command(after_help = cmd::monitor::EXAMPLES)]
     Monitor(cmd::monitor::MonitorArgs),
-    /// status, counters and a connection summary as Prometheus metrics (textfile collector).
+    /// Status, counters and a connection summary as Prometheus metrics (textfile collector).
     #[command(after_help = cmd::export::EXAMPLES)]
     Export(cmd::export::ExportArgs),
     /// Decode every MPTCP option in a capture, one line per packet.

@@ -873,8 +873,8 @@ impl Analyzer {
             validation: conn.validation.clone(),
             goodput_client_to_server_bps: goodput(&flows, Side::Client, c.data_bytes),
             goodput_server_to_client_bps: goodput(&flows, Side::Server, s.data_bytes),
-            efficiency_client_to_server: ratio(c.data_bytes, bytes_c),
-            efficiency_server_to_client: ratio(s.data_bytes, bytes_s),
+            efficiency_client_to_server: ratio(c.data_bytes, bytes_c).filter(|_| c.data_bytes > 0),
+            efficiency_server_to_client: ratio(s.data_bytes, bytes_s).filter(|_| s.data_bytes > 0),
             reordering_client_to_server: reordering(&c.waiting),
             reordering_server_to_client: reordering(&s.waiting),
             verdicts: Vec::new(),
@@ -958,6 +958,10 @@ fn subflow_reports(flows: &[&Flow], t0: i64) -> Vec<SubflowReport> {
 
 /// Data-level bits per second of one side's data, from its first to its last data segment.
 fn goodput(flows: &[&Flow], side: Side, data_bytes: u64) -> Option<f64> {
+    // Without data-level bytes (fallback, or no mapping captured) there is no goodput to tell.
+    if data_bytes == 0 {
+        return None;
+    }
     let dirs = flows.iter().map(|f| &f.path[f.conn_side(side).index()]);
     let first = dirs.clone().filter_map(|d| d.first_data_ns).min();
     let last = dirs.filter_map(|d| d.last_data_ns).max();
