@@ -110,8 +110,15 @@ pub enum Command {
     #[command(after_help = cmd::analyze::EXAMPLES)]
     Analyze(cmd::analyze::Args),
     /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat completions bash > /usr/share/bash-completion/completions/mptcpstat\n  \
+        mptcpstat completions zsh > \"${fpath[1]}/_mptcpstat\"\n  \
+        mptcpstat completions fish > ~/.config/fish/completions/mptcpstat.fish")]
     Completions(cmd::completions::CompletionsArgs),
     /// Print a man page (roff): mptcpstat(1), or a command's.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat man | man -l -\n  \
+        mptcpstat man analyze > mptcpstat-analyze.1")]
     Man(cmd::completions::ManArgs),
 }
 
