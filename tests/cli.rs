@@ -14,5 +14,7 @@ mod captures;
 mod generated;
 #[path = "cli/golden.rs"]
 mod golden;
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/plot.rs"]
 mod plot;

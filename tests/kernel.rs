@@ -730,6 +730,87 @@ fn missing_namespace_is_a_one_line_error() {
     }
 }
 
+/// Runs the binary inside `ns` as user and group 65534 (nobody), with no supplementary
+/// groups and so no capabilities: `ip netns exec` enters as root, `setpriv` drops the rest.
+fn mptcpstat_as_nobody(ns: &Netns, args: &[&str]) -> Output {
+    let mut command = vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        env!("CARGO_BIN_EXE_mptcpstat"),
+    ];
+    command.extend_from_slice(args);
+    ns.exec(&command)
+}
+
+/// What the kernel lets anyone do it answers; what needs a capability (changing the path
+/// manager: `GENL_UNS_ADMIN_PERM`, so CAP_NET_ADMIN; entering a namespace: CAP_SYS_ADMIN) is
+/// refused in one line that says so, and nothing changes.
+#[test]
+fn not_root_reads_answer_and_changes_are_refused_in_one_line() {
+    if !can_run("not_root_reads_answer_and_changes_are_refused_in_one_line") {
+        return;
+    }
+    let ns = Netns::new("nobody");
+    let other = Netns::new("nobody-other");
+    ns.ip(&["mptcp", "limits", "set", "subflows", "3"]);
+    ns.ip(&["mptcp", "endpoint", "add", "10.9.0.1", "id", "5", "signal"]);
+    if !mptcpstat_as_nobody(&ns, &["--version"]).status.success() {
+        eprintln!(
+            "skipping not_root_reads_answer_and_changes_are_refused_in_one_line: setpriv is missing or nobody cannot run the binary"
+        );
+        return;
+    }
+    let read = |args: &[&str]| {
+        let out = mptcpstat_as_nobody(&ns, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON output")
+    };
+    let status = read(&["status", "--json"]);
+    assert_eq!(status["enabled"], true);
+    assert_eq!(status["limits"]["subflows"], 3);
+    assert_eq!(status["endpoints"][0]["address"], "10.9.0.1");
+    let endpoints = read(&["endpoints", "--json"]);
+    assert_eq!(endpoints["endpoints"][0]["id"], 5);
+    assert_eq!(
+        endpoints["endpoints"][0]["flags"],
+        serde_json::json!(["signal"])
+    );
+    assert_eq!(read(&["limits", "--json"])["subflows"], 3);
+    assert_eq!(
+        read(&["conns", "--json"])["connections"],
+        serde_json::json!([])
+    );
+
+    let refused = |args: &[&str], says: &str| {
+        let out = mptcpstat_as_nobody(&ns, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("mptcpstat: "), "{err}");
+        assert!(err.contains("Operation not permitted"), "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    refused(&["limits", "set", "--subflows", "4"], "CAP_NET_ADMIN");
+    refused(&["endpoints", "add", "10.9.0.2", "signal"], "CAP_NET_ADMIN");
+    refused(&["endpoints", "delete", "--id", "5"], "CAP_NET_ADMIN");
+    for cmd in ["status", "conns", "endpoints"] {
+        refused(&[cmd, "--netns", other.name()], "CAP_SYS_ADMIN");
+    }
+    // Nothing changed, as `ip` shows.
+    assert_eq!(ip_limits(&ns)["subflows"], 3);
+    let endpoints = ip(&ns, "mptcp endpoint show");
+    assert_eq!(endpoints.lines().count(), 1, "{endpoints}");
+    assert!(endpoints.starts_with("10.9.0.1 id 5 signal"), "{endpoints}");
+}
+
 /// `nstat -asz` in the namespace: absolute values, zeros too, history untouched.
 fn nstat(ns: &Netns) -> BTreeMap<String, i128> {
     ns.exec_ok(&["nstat", "-asz"])

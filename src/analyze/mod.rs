@@ -28,6 +28,7 @@ mod verdict;
 use std::net::IpAddr;
 
 use crate::capture::{FrameIssue, Segment};
+use crate::mptcp::tcp_options::TCPOPT_MPTCP;
 use crate::mptcp::{Found, MptcpOption, Token, options as mptcp_options};
 
 use connection::Conn;
@@ -87,6 +88,9 @@ pub(crate) struct SegmentOptions<'a> {
     more: Vec<MptcpOption<'a>>,
     pub len: usize,
     pub malformed: Vec<String>,
+    /// An MPTCP option was there but could not be decoded (not merely a broken area around
+    /// other kinds, which plain TCP can have too).
+    pub malformed_mptcp: bool,
 }
 
 impl<'a> SegmentOptions<'a> {
@@ -96,6 +100,7 @@ impl<'a> SegmentOptions<'a> {
             more: Vec::new(),
             len: 0,
             malformed: Vec::new(),
+            malformed_mptcp: false,
         };
         for found in mptcp_options(seg.options) {
             match found {
@@ -106,10 +111,16 @@ impl<'a> SegmentOptions<'a> {
                     }
                     opts.len += 1;
                 }
-                Found::Malformed { error, .. } => opts.malformed.push(error.to_string()),
+                Found::Malformed { error, .. } => {
+                    opts.malformed_mptcp = true;
+                    opts.malformed.push(error.to_string());
+                }
                 // A header cut by the snapshot length is the capture's doing.
                 Found::BadArea(_) if seg.options_cut => {}
-                Found::BadArea(e) => opts.malformed.push(e.to_string()),
+                Found::BadArea(e) => {
+                    opts.malformed_mptcp |= e.kind() == TCPOPT_MPTCP;
+                    opts.malformed.push(e.to_string());
+                }
             }
         }
         opts
@@ -120,7 +131,7 @@ impl<'a> SegmentOptions<'a> {
     }
 
     fn any_mptcp(&self) -> bool {
-        self.len > 0 || !self.malformed.is_empty()
+        self.len > 0 || self.malformed_mptcp
     }
 }
 
@@ -445,6 +456,22 @@ impl Analyzer {
         let flow_side = self.flows[fid].flow_side(seg);
         let retransmission = self.flows[fid].track_tcp(seg, flow_side);
         let Some(cid) = self.flows[fid].conn else {
+            // No connection to file them under: findings of the capture as a whole.
+            for m in &opts.malformed {
+                let time = Some(self.rel(seg.time_ns));
+                let detail = format!(
+                    "{} > {}: {m}",
+                    endpoint(seg.src, seg.sport),
+                    endpoint(seg.dst, seg.dport)
+                );
+                self.global_anomaly(Anomaly {
+                    kind: "malformed_option",
+                    frame: Some(seg.frame),
+                    time,
+                    subflow: None,
+                    detail,
+                });
+            }
             self.midstream(fid, seg, opts);
             return;
         };

@@ -219,7 +219,7 @@ impl PathDir {
     /// The subflow ACK reached `ack` at `t`. Segments it covers give RTT samples, returned as
     /// (sum in µs, count), and are now at the receiver (`waiting` decides whether in order).
     pub fn acked(&mut self, ack: u32, t: i64, waiting: &mut Waiting) -> (u64, u64) {
-        let (mut sum_us, mut n) = (0, 0);
+        let (mut sum_us, mut n) = (0u64, 0);
         while let Some(f) = self.in_flight.front().copied() {
             if super::subflow::before(ack, f.seq_end) {
                 break;
@@ -228,7 +228,8 @@ impl PathDir {
             if !f.resent {
                 let rtt = t - f.sent_ns;
                 self.rtt.get_or_insert_with(Box::default).record(rtt);
-                sum_us += u64::try_from(rtt / 1000).unwrap_or(0);
+                // Saturating: a capture may put its times anywhere in ±2^62 ns.
+                sum_us = sum_us.saturating_add(u64::try_from(rtt / 1000).unwrap_or(0));
                 n += 1;
             }
             if let Some((start, end)) = f.dsn {
@@ -326,7 +327,7 @@ impl Waiting {
         match (self.heap.is_empty(), self.blocked_since) {
             (false, None) => self.blocked_since = Some(t),
             (true, Some(since)) => {
-                self.blocked_ns += t - since;
+                self.blocked_ns = self.blocked_ns.saturating_add(t - since);
                 self.blocked_since = None;
             }
             _ => {}
@@ -357,7 +358,7 @@ impl Series {
         if self.bins.len() <= bin {
             self.bins.resize(bin + 1, 0);
         }
-        self.bins[bin] += v;
+        self.bins[bin] = self.bins[bin].saturating_add(v);
     }
 
     /// Merges every `factor` adjacent buckets into one, for buckets `factor` times as wide.
@@ -398,6 +399,31 @@ mod tests {
         assert!((s.median_ms / 50.0 - 1.0).abs() < 0.07, "{s:?}");
         assert!((s.p90_ms / 90.0 - 1.0).abs() < 0.07, "{s:?}");
         assert_eq!(Histogram::default().stats(), None);
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_clock_saturate() {
+        // Frame times may be anywhere in ±MAX_TIME_NS (pcapng time offsets): sums of such
+        // spans stop at the largest value instead of overflowing.
+        let max = crate::capture::MAX_TIME_NS;
+        let mut w = Waiting::default();
+        w.start_at(0);
+        for base in [0, 2000, 4000] {
+            w.received(base + 1000, base + 2000, -max); // ahead of a hole: blocked from -max
+            w.data_acked(base + 2000, max); // the hole fills at +max
+        }
+        assert_eq!(w.blocked_ns, i64::MAX);
+        // Each RTT is about 2^63 ns, 9.2e15 µs: 2100 of them exceed 2^64 µs.
+        let mut d = PathDir::default();
+        for i in 0..2100 {
+            d.sent(i * 10, i * 10 + 10, None, -max, false);
+        }
+        let (sum_us, n) = d.acked(21_000, max, &mut w);
+        assert_eq!((sum_us, n), (u64::MAX, 2100));
+        let mut s = Series::default();
+        s.add(3, u64::MAX);
+        s.add(3, 1);
+        assert_eq!(s.bins, [0, 0, 0, u64::MAX]);
     }
 
     #[test]

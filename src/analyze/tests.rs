@@ -6,6 +6,8 @@
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 
+use hex_literal::hex;
+
 use crate::capture::link::LINKTYPE_ETHERNET;
 use crate::capture::writer::{PcapWriter, TcpFrame, tcp_frame};
 use crate::capture::{Event, TcpFlags, read_capture};
@@ -69,21 +71,33 @@ impl Capture {
         payload: &[u8],
         captured: usize,
     ) {
+        let encoded: Vec<Vec<u8>> = opts.iter().map(encode).collect();
+        self.send_area(p, from_client, flags, &area(&encoded), payload, captured);
+    }
+
+    /// As `send_cut`, with the options area given as bytes (malformed ones too).
+    fn send_area(
+        &mut self,
+        p: &mut Path,
+        from_client: bool,
+        flags: TcpFlags,
+        options: &[u8],
+        payload: &[u8],
+        captured: usize,
+    ) {
         let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
         let (src, dst) = if from_client {
             (p.client, p.server)
         } else {
             (p.server, p.client)
         };
-        let encoded: Vec<Vec<u8>> = opts.iter().map(encode).collect();
-        let options = area(&encoded);
         let ack = if flags.ack() { p.seq[peer] } else { 0 };
         let frame = tcp_frame(&TcpFrame {
             seq: p.seq[me],
             ack,
             flags,
             window: 1000,
-            options: &options,
+            options,
             payload,
             ..TcpFrame::new(src, dst)
         });
@@ -906,6 +920,31 @@ fn a_new_syn_on_the_same_ports_is_a_new_connection() {
     assert_eq!(r.connections[0].state, "closed");
     assert_eq!(r.connections[0].bytes_client_to_server, 0);
     assert_eq!(r.connections[1].state, "established");
+}
+
+#[test]
+fn broken_mptcp_option_without_a_connection_is_a_capture_finding() {
+    let mut c = Capture::new();
+    // Crafted: a SYN whose only option is kind 30 with length 0, which no walk can step
+    // over. The flow has no connection to file the finding under.
+    let mut p = Path::new("10.0.0.1:40000", "10.0.0.2:80", 1, 0);
+    c.send_area(&mut p, true, SYN, &hex!("1e 00 00 00"), &[], 0);
+    // A SYN whose MSS option has length 0: a broken area, but nothing in it says MPTCP.
+    let mut q = Path::new("10.0.0.3:40000", "10.0.0.2:80", 1, 0);
+    c.send_area(&mut q, true, SYN, &hex!("02 00 00 00"), &[], 0);
+    let r = c.analyze(Limits::default());
+    assert!(r.connections.is_empty());
+    assert_eq!(r.mptcp_segments, 1);
+    assert_eq!(r.plain_tcp_connections, 1);
+    assert_eq!(r.unlinked_subflows.len(), 1);
+    assert_eq!(r.unlinked_subflows[0].client_addr.to_string(), "10.0.0.1");
+    assert_eq!(r.anomalies.len(), 1);
+    let a = &r.anomalies[0];
+    assert_eq!((a.kind, a.frame), ("malformed_option", Some(1)));
+    assert_eq!(
+        a.detail,
+        "10.0.0.1:40000 > 10.0.0.2:80: TCP option kind 30 at offset 0 has length 0, less than 2"
+    );
 }
 
 mod perf;

@@ -1,5 +1,6 @@
 //! The one read buffer under the capture formats: bytes from any [`Read`], kept in a single
-//! `Vec` that grows only for a record bigger than it, up to [`MAX_RECORD`].
+//! `Vec` that grows only for a record bigger than it, up to [`MAX_RECORD`], and only as fast
+//! as the record's bytes arrive: at most twice what the input really holds.
 //!
 //! Readers ask for `n` contiguous bytes with [`Input::fill`], look at them with
 //! [`Input::bytes`], and step past them with [`Input::consume`]. Memory stays flat whatever
@@ -57,12 +58,14 @@ impl<R: Read> Input<R> {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
-            if n > self.buf.len() {
-                let size = n.max(self.buf.len().saturating_mul(2)).min(MAX_BUFFER);
-                self.buf.resize(size, 0);
-            }
         }
         while self.end - self.start < n && !self.eof {
+            if self.end == self.buf.len() {
+                // Grow as the bytes arrive, never ahead of them: a length field that claims
+                // more than the input holds costs nothing. Here `end < n <= MAX_BUFFER`.
+                let size = self.buf.len().saturating_mul(2).min(MAX_BUFFER);
+                self.buf.resize(size, 0);
+            }
             match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(k) => self.end += k,
@@ -178,10 +181,20 @@ mod tests {
         let data = vec![7u8; INITIAL_BUFFER * 3];
         let mut input = Input::new(&data[..]);
         assert!(input.fill(INITIAL_BUFFER * 2 + 1).unwrap() > INITIAL_BUFFER * 2);
-        assert_eq!(input.buf.len(), INITIAL_BUFFER * 2 + 1);
+        // Doubled twice: 256 KiB, 512 KiB, 1 MiB.
+        assert_eq!(input.buf.len(), INITIAL_BUFFER * 4);
         let mut endless = Input::new(io::repeat(1));
         assert_eq!(endless.fill(usize::MAX).unwrap(), MAX_BUFFER);
         assert_eq!(endless.buf.len(), MAX_BUFFER);
+    }
+
+    #[test]
+    fn a_length_the_input_does_not_hold_allocates_nothing() {
+        // A record header that claims 16 MiB, in an input of 100 bytes.
+        let data = [9u8; 100];
+        let mut input = Input::new(&data[..]);
+        assert_eq!(input.fill(MAX_RECORD).unwrap(), 100);
+        assert_eq!(input.buf.len(), INITIAL_BUFFER);
     }
 
     #[test]

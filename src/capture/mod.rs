@@ -120,12 +120,19 @@ pub enum Event<'a> {
     Issue(FrameIssue),
 }
 
+/// The latest time a frame can have, in nanoseconds since the epoch: 2^62 - 1, in 2116 (and
+/// its negative the earliest, in 1824). A pcap file cannot hold more (1970 to 2106); a pcapng
+/// interface's `if_tsoffset` can, and such times are clamped here, so that the difference of
+/// any two frames' times fits an `i64`.
+pub const MAX_TIME_NS: i64 = (1 << 62) - 1;
+
 /// One TCP segment, borrowed from the read buffer for the duration of the callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment<'a> {
     /// 1-based, counting every packet record/block as Wireshark numbers frames.
     pub frame: u64,
-    /// Absolute, nanoseconds since the Unix epoch (pcapng resolution and offset applied).
+    /// Absolute, nanoseconds since the Unix epoch (pcapng resolution and offset applied),
+    /// within ±[`MAX_TIME_NS`].
     pub time_ns: i64,
     /// The time of the capture's first frame (whatever it carries), the origin of times
     /// relative to the start as Wireshark's `frame.time_relative` counts them.

@@ -19,7 +19,7 @@ use std::io::Read;
 use std::ops::ControlFlow;
 
 use super::input::{Endian, Input, MAX_RECORD};
-use super::{CaptureError, Event, Interface, IssueKind, Sink};
+use super::{CaptureError, Event, Interface, IssueKind, MAX_TIME_NS, Sink};
 
 const SHB: u32 = 0x0a0d_0d0a;
 const IDB: u32 = 1;
@@ -80,7 +80,8 @@ impl TsUnit {
             TsUnit::Zero => 0,
         };
         let ns = ns + i128::from(offset_s) * 1_000_000_000;
-        i64::try_from(ns).unwrap_or(if ns < 0 { i64::MIN } else { i64::MAX })
+        let max = i128::from(MAX_TIME_NS);
+        i64::try_from(ns.clamp(-max, max)).unwrap_or_default()
     }
 }
 
@@ -372,7 +373,11 @@ mod tests {
         // Absurd units neither overflow nor panic.
         assert_eq!(TsUnit::from_tsresol(127).to_ns(u64::MAX, 0), 0);
         assert_eq!(TsUnit::from_tsresol(0xff).to_ns(u64::MAX, 0), 0);
-        assert_eq!(TsUnit::from_tsresol(0).to_ns(u64::MAX, 0), i64::MAX);
+        // Times past 2116 or before 1824 stop there, so that any two can be subtracted.
+        assert_eq!(TsUnit::from_tsresol(0).to_ns(u64::MAX, 0), MAX_TIME_NS);
+        assert_eq!(TsUnit::from_tsresol(9).to_ns(0, i64::MIN), -MAX_TIME_NS);
+        assert_eq!(TsUnit::from_tsresol(9).to_ns(5, 1 << 62), MAX_TIME_NS);
+        assert!(MAX_TIME_NS.checked_sub(-MAX_TIME_NS).is_some());
     }
 
     // Raw IPv4 TCP frame 10.0.0.1:1 -> 10.0.0.2:2, ACK, 40 bytes.

@@ -14,7 +14,7 @@ use crate::analyze::report::{
     Anomaly, ConnectionReport, Counts, EventKind, Report, SeriesReport, Side, SubflowReport,
 };
 use crate::analyze::{Analyzer, Limits};
-use crate::capture::{self, Event};
+use crate::capture::{self, CaptureError, Event};
 use crate::cmd::Status;
 use crate::output::{self, Output, Render, Style};
 use crate::plot;
@@ -93,8 +93,9 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
     if args.plot.is_some() {
         analyzer = analyzer.with_points();
     }
-    let mut report = analyze(input, analyzer, out)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let reading = || format!("reading {}", args.file.display());
+    // A capture corrupt after some frames: the report of those, then the error.
+    let (mut report, corrupt) = analyze(input, analyzer, out).with_context(reading)?;
     if let Some(path) = &args.plot {
         let c = pick_connection(&report, args.connection)?;
         let svg = plot::connection_svg(c)?;
@@ -107,7 +108,10 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
         }
     }
     out.report(&report)?;
-    Ok(Status::Ok)
+    match corrupt {
+        Some(e) => Err(anyhow::Error::new(e).context(reading())),
+        None => Ok(Status::Ok),
+    }
 }
 
 /// The connection `--connection` names, or the one that carried the most data.
@@ -141,11 +145,14 @@ fn pick_connection(report: &Report, id: Option<usize>) -> anyhow::Result<&Connec
 }
 
 /// Reads a whole capture into a report; progress goes to stderr when it is a terminal.
+///
+/// A capture that turns out corrupt after its start gives the report of the frames before
+/// the corruption, with the error beside it; input that is no capture is an error alone.
 pub fn analyze(
     input: impl io::Read,
     mut analyzer: Analyzer,
     out: &mut Output<'_>,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<(Report, Option<CaptureError>)> {
     let mut seen = 0u64;
     let summary = capture::read_capture(input, |event| {
         match event {
@@ -159,8 +166,15 @@ pub fn analyze(
         ControlFlow::Continue(())
     });
     out.progress_done();
-    let summary = summary?;
-    Ok(analyzer.finish(summary.frames))
+    match summary {
+        Ok(summary) => Ok((analyzer.finish(summary.frames), None)),
+        // Frames read: all before the one that could not be.
+        Err(e @ CaptureError::Corrupt { frame, .. }) => Ok((analyzer.finish(frame), Some(e))),
+        Err(e @ CaptureError::RecordTooLarge { frame, .. }) => {
+            Ok((analyzer.finish(frame.saturating_sub(1)), Some(e)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl Render for Report {

@@ -15,8 +15,8 @@ use serde::Serialize;
 use crate::capture::{self, Event, FrameIssue, Segment, TcpFlags};
 use crate::cmd::Status;
 use crate::mptcp::option::option_hex;
-use crate::mptcp::tcp_options::OptionsError;
-use crate::mptcp::{DecodeError, Found, MptcpOption, Subtype, options};
+use crate::mptcp::tcp_options::{OptionsError, TCPOPT_MPTCP};
+use crate::mptcp::{DecodeError, Found, Hex, MptcpOption, Subtype, options};
 use crate::output::{Output, Render, Style};
 
 pub const EXAMPLES: &str = "Examples:
@@ -178,6 +178,8 @@ fn segment_record<'a>(
     let time = relative(seg.time_ns, first);
     let mut items = Vec::new();
     let mut anomalies = Vec::new();
+    // An MPTCP option cut by the snapshot length: the frame carries one, unreadable.
+    let mut mptcp_cut = false;
     for found in options(seg.options) {
         match found {
             Found::Option(o) => items.push(Item::Option(o)),
@@ -189,19 +191,34 @@ fn segment_record<'a>(
                 items.push(malformed(raw, error));
             }
             // Options cut by the snapshot length are the capture's doing, not the sender's.
-            Found::BadArea(OptionsError::PastEnd { .. }) if seg.options_cut => {
+            Found::BadArea(e @ (OptionsError::PastEnd { .. } | OptionsError::NoLength { .. }))
+                if seg.options_cut =>
+            {
+                mptcp_cut |= e.kind() == TCPOPT_MPTCP;
                 anomalies.push(Anomaly {
                     kind: "options_cut",
                     detail: "TCP options cut short by the capture's snapshot length".into(),
                 });
             }
-            Found::BadArea(e) => anomalies.push(Anomaly {
-                kind: "malformed_tcp_options",
-                detail: e.to_string(),
-            }),
+            Found::BadArea(e) => {
+                // A kind-30 option whose length cannot be stepped over is a malformed MPTCP
+                // option: shown with the bytes from its kind to the end of the area.
+                if e.kind() == TCPOPT_MPTCP {
+                    items.push(Item::Malformed {
+                        subtype: "malformed",
+                        kind_subtype: None,
+                        raw: Hex(seg.options.get(e.offset()..).unwrap_or_default()).to_string(),
+                        error: e.to_string(),
+                    });
+                }
+                anomalies.push(Anomaly {
+                    kind: "malformed_tcp_options",
+                    detail: e.to_string(),
+                });
+            }
         }
     }
-    if items.is_empty() {
+    if items.is_empty() && !mptcp_cut {
         return None;
     }
     if !args.subtype.is_empty()

@@ -559,6 +559,30 @@ mod tests {
                 let _ = serde_json::to_string(&opt);
             }
         }
+
+        #[test]
+        fn options_of_any_area_never_panic_and_stay_inside(area in proptest::collection::vec(proptest::num::u8::ANY, 0..60)) {
+            let mut broken = 0;
+            for found in options(&area) {
+                match found {
+                    Found::Option(o) => {
+                        let _ = (o.to_string(), serde_json::to_string(&o));
+                    }
+                    Found::Malformed { raw, error } => {
+                        // The whole option, kind 30 and its own length, within the area.
+                        proptest::prop_assert_eq!(raw.first(), Some(&TCPOPT_MPTCP));
+                        proptest::prop_assert_eq!(raw.get(1).map(|&l| usize::from(l)), Some(raw.len()));
+                        let _ = error.to_string();
+                    }
+                    Found::BadArea(e) => {
+                        broken += 1;
+                        proptest::prop_assert!(e.offset() < area.len());
+                    }
+                }
+            }
+            // A broken area ends the walk: it is reported once, last.
+            proptest::prop_assert!(broken <= 1);
+        }
     }
 }
 

@@ -73,6 +73,16 @@ impl OptionsError {
             | OptionsError::PastEnd { kind, .. } => kind,
         }
     }
+
+    /// The offset of that option's kind byte in the area.
+    #[must_use]
+    pub fn offset(&self) -> usize {
+        match *self {
+            OptionsError::NoLength { offset, .. }
+            | OptionsError::BadLength { offset, .. }
+            | OptionsError::PastEnd { offset, .. } => offset,
+        }
+    }
 }
 
 /// Iterator over the options of a TCP header; NOPs are stepped over, EOL ends the walk.

@@ -1,0 +1,433 @@
+//! Packet sequences built from the fuzz input, so that the analyzer reaches deep states:
+//! MP_CAPABLE handshakes, joins with right and wrong HMACs, DSS mappings (32- and 64-bit,
+//! with checksums), ADD_ADDR, REMOVE_ADDR, MP_PRIO, MP_FAIL, MP_FASTCLOSE, MP_TCPRST,
+//! unknown and malformed options, snapshot cuts, port reuse and time jumps. The capture is
+//! written with `capture::writer`, options with `mptcp::encode`, then read back and analyzed
+//! (and decoded) as a file would be.
+#![no_main]
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use mptcpstat::analyze::{Analyzer, Limits};
+use mptcpstat::capture::link::LINKTYPE_ETHERNET;
+use mptcpstat::capture::writer::{PcapWriter, TcpFrame, tcp_frame};
+use mptcpstat::capture::{Event, TcpFlags, read_capture};
+use mptcpstat::cmd::decode::{Args, decode};
+use mptcpstat::mptcp::crypto::{self, Checksum};
+use mptcpstat::mptcp::encode::{area, encode};
+use mptcpstat::mptcp::option::{MpFail, MpFastclose, MpPrio, MpTcprst, RemoveAddr, Unknown};
+use mptcpstat::mptcp::{
+    AddAddr, Dss, Hmac64, Hmac160, JoinForm, JoinHmac, Key, MpCapable, MpJoin, MptcpOption, Nonce,
+    Token, Version,
+};
+use mptcpstat::output::{Format, Output, Style};
+
+/// Few keys and nonces, so that tokens, IDSNs and HMACs of different steps meet.
+const KEYS: [Key; 4] = [
+    Key(0x0102_0304_0506_0708),
+    Key(0x1112_1314_1516_1718),
+    Key(0xa1a2_a3a4_a5a6_a7a8),
+    Key(0xffff_ffff_ffff_fff0),
+];
+const NONCES: [Nonce; 2] = [Nonce(0xaabb_ccdd), Nonce(0x1122_3344)];
+
+/// Subflow endpoints: client, server. Two share a client address, two are IPv6.
+fn path(i: u8) -> (SocketAddr, SocketAddr) {
+    let v4 = |a: [u8; 4], port| SocketAddr::new(IpAddr::V4(Ipv4Addr::from(a)), port);
+    let v6 = |last: u16, port| {
+        SocketAddr::new(
+            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, last)),
+            port,
+        )
+    };
+    match i % 6 {
+        0 => (v4([10, 0, 0, 1], 40000), v4([10, 0, 0, 2], 80)),
+        1 => (v4([10, 0, 1, 1], 40001), v4([10, 0, 0, 2], 80)),
+        2 => (v4([10, 0, 0, 1], 40002), v4([10, 0, 1, 2], 80)),
+        3 => (v4([10, 0, 0, 2], 80), v4([10, 0, 2, 1], 50000)),
+        4 => (v6(1, 40000), v6(2, 443)),
+        _ => (v6(3, 40001), v6(2, 443)),
+    }
+}
+
+#[derive(Debug, Arbitrary)]
+struct Step {
+    path: u8,
+    from_client: bool,
+    flags: u8,
+    /// Added to the next sequence number: 0 sends in order, others retransmit or skip.
+    seq_skew: i8,
+    /// Payload length, modulo 1460.
+    payload: u16,
+    /// Bytes cut from the end of the frame, as a snapshot length does.
+    cut: u8,
+    /// Microseconds since the previous step; the top bit makes it seconds.
+    dt: u16,
+    options: Vec<Opt>,
+}
+
+#[derive(Debug, Arbitrary)]
+enum Opt {
+    Capable {
+        version: u8,
+        flags: u8,
+        /// 0: SYN (no key in v1), 1: one key, 2: two keys, 3: and a data length, 4: and a checksum.
+        form: u8,
+        sender: u8,
+        receiver: u8,
+        data_len: u16,
+        checksum: u16,
+    },
+    JoinSyn {
+        /// The token of one of the keys, or any value.
+        token: Result<u8, u32>,
+        addr_id: u8,
+        backup: bool,
+        nonce: u8,
+    },
+    JoinSynAck {
+        hmac: Result<(u8, u8), u64>,
+        addr_id: u8,
+        backup: bool,
+        nonce: u8,
+    },
+    JoinAck {
+        hmac: Result<(u8, u8), [u8; 20]>,
+    },
+    Dss {
+        flags: u8,
+        /// The data ACK or DSN: near a key's IDSN, or any value.
+        data_ack: Result<(u8, u16), u64>,
+        dsn: Result<(u8, u16), u64>,
+        ssn: u32,
+        data_len: u16,
+        /// None: no checksum; Some(None): the right one for this segment; Some(Some(c)): c.
+        checksum: Option<Option<u16>>,
+    },
+    AddAddr {
+        v0: bool,
+        echo: bool,
+        addr_id: u8,
+        v6: bool,
+        last: u8,
+        port: Option<u16>,
+        /// The right HMAC from two keys, or any value, or none.
+        hmac: Option<Result<(u8, u8), u64>>,
+    },
+    RemoveAddr(Vec<u8>),
+    MpPrio {
+        backup: bool,
+        addr_id: Option<u8>,
+    },
+    MpFail(u64),
+    Fastclose(Result<u8, u64>),
+    Tcprst {
+        flags: u8,
+        reason: u8,
+    },
+    Unknown {
+        subtype: u8,
+        data: Vec<u8>,
+    },
+    /// Any bytes as an option (kind 30 and its length included): malformed ones too.
+    Raw(Vec<u8>),
+}
+
+fn key(i: u8) -> Key {
+    KEYS[usize::from(i) % KEYS.len()]
+}
+
+fn nonce(i: u8) -> Nonce {
+    NONCES[usize::from(i) % NONCES.len()]
+}
+
+fn idsn(i: u8) -> u64 {
+    crypto::key_hash(Version::V1, key(i)).map_or(0, |h| h.idsn)
+}
+
+fn near(v: Result<(u8, u16), u64>) -> u64 {
+    match v {
+        Ok((k, off)) => idsn(k).wrapping_add(1 + u64::from(off)),
+        Err(raw) => raw,
+    }
+}
+
+/// The option's bytes on the wire; `payload` is the segment's, for a DSS checksum.
+fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
+    let o = match opt {
+        Opt::Capable {
+            version,
+            flags,
+            form,
+            sender,
+            receiver,
+            data_len,
+            checksum,
+        } => {
+            let form = form % 5;
+            MptcpOption::MpCapable(MpCapable {
+                version: Version::from_u8(version % 3),
+                flags,
+                sender_key: (form >= 1).then(|| key(sender)),
+                receiver_key: (form >= 2).then(|| key(receiver)),
+                data_len: (form >= 3).then_some(data_len),
+                checksum: (form >= 4).then_some(checksum),
+            })
+        }
+        Opt::JoinSyn {
+            token,
+            addr_id,
+            backup,
+            nonce: n,
+        } => MptcpOption::MpJoin(MpJoin {
+            form: JoinForm::Syn,
+            backup: Some(backup),
+            addr_id: Some(addr_id),
+            token: Some(match token {
+                Ok(k) => crypto::key_hash(Version::V1, key(k)).map_or(Token(0), |h| h.token),
+                Err(t) => Token(t),
+            }),
+            nonce: Some(nonce(n)),
+            hmac: None,
+        }),
+        Opt::JoinSynAck {
+            hmac,
+            addr_id,
+            backup,
+            nonce: n,
+        } => {
+            let h = match hmac {
+                // The listener's: its key and nonce first.
+                Ok((kl, ki)) => {
+                    crypto::join_hmac(Version::V1, key(kl), key(ki), nonce(n), nonce(n ^ 1))
+                        .map_or(Hmac64(0), |d| d.leftmost64())
+                }
+                Err(raw) => Hmac64(raw),
+            };
+            MptcpOption::MpJoin(MpJoin {
+                form: JoinForm::SynAck,
+                backup: Some(backup),
+                addr_id: Some(addr_id),
+                token: None,
+                nonce: Some(nonce(n)),
+                hmac: Some(JoinHmac::Truncated(h)),
+            })
+        }
+        Opt::JoinAck { hmac } => {
+            let h = match hmac {
+                Ok((ki, kl)) => {
+                    crypto::join_hmac(Version::V1, key(ki), key(kl), NONCES[0], NONCES[1])
+                        .map_or(Hmac160([0; 20]), |d| d.leftmost160())
+                }
+                Err(raw) => Hmac160(raw),
+            };
+            MptcpOption::MpJoin(MpJoin {
+                form: JoinForm::Ack,
+                backup: None,
+                addr_id: None,
+                token: None,
+                nonce: None,
+                hmac: Some(JoinHmac::Full(h)),
+            })
+        }
+        Opt::Dss {
+            flags,
+            data_ack,
+            dsn,
+            ssn,
+            data_len,
+            checksum,
+        } => {
+            let flags = flags & 0x1f;
+            let wide = |v: u64, bit: u8| if flags & bit != 0 { v } else { v & 0xffff_ffff };
+            let mapped = flags & 0x04 != 0;
+            let (dsn, ssn, data_len) = (wide(near(dsn), 0x08), ssn, data_len);
+            let checksum = checksum.filter(|_| mapped).map(|c| {
+                c.unwrap_or_else(|| {
+                    let mut sum = Checksum::default();
+                    sum.add(payload);
+                    sum.dss_value(dsn, ssn, data_len)
+                })
+            });
+            MptcpOption::Dss(Dss {
+                flags,
+                data_ack: (flags & 0x01 != 0).then(|| wide(near(data_ack), 0x02)),
+                dsn: mapped.then_some(dsn),
+                ssn: mapped.then_some(ssn),
+                data_len: mapped.then_some(data_len),
+                checksum,
+            })
+        }
+        Opt::AddAddr {
+            v0,
+            echo,
+            addr_id,
+            v6,
+            last,
+            port,
+            hmac,
+        } => {
+            let addr = if v6 {
+                IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, u16::from(last)))
+            } else {
+                IpAddr::V4(Ipv4Addr::new(10, 0, last % 4, 1))
+            };
+            let hmac = if v0 || echo {
+                None
+            } else {
+                hmac.map(|h| match h {
+                    Ok((ks, kr)) => {
+                        crypto::add_addr_hmac(key(ks), key(kr), addr_id, addr, port).rightmost64()
+                    }
+                    Err(raw) => Hmac64(raw),
+                })
+            };
+            MptcpOption::AddAddr(AddAddr {
+                version: if v0 { Version::V0 } else { Version::V1 },
+                echo: (!v0).then_some(echo),
+                addr_id,
+                addr,
+                port,
+                hmac,
+                ipver: v0.then_some(if v6 { 6 } else { 4 }),
+            })
+        }
+        Opt::RemoveAddr(ids) => {
+            let ids = &ids[..ids.len().min(8)];
+            return encode(&MptcpOption::RemoveAddr(RemoveAddr { addr_ids: ids }));
+        }
+        Opt::MpPrio { backup, addr_id } => MptcpOption::MpPrio(MpPrio { backup, addr_id }),
+        Opt::MpFail(dsn) => MptcpOption::MpFail(MpFail { dsn }),
+        Opt::Fastclose(k) => MptcpOption::MpFastclose(MpFastclose {
+            key: k.map_or_else(Key, key),
+        }),
+        Opt::Tcprst { flags, reason } => MptcpOption::MpTcprst(MpTcprst {
+            flags: flags & 0x0f,
+            transient: flags & 1 != 0,
+            reason,
+        }),
+        Opt::Unknown { subtype, data } => {
+            let mut data = data;
+            data.truncate(12);
+            let code = 9 + subtype % 7; // 9..=15: unassigned and MP_EXPERIMENTAL
+            if let Some(first) = data.first_mut() {
+                *first = (code << 4) | (*first & 0x0f);
+            } else {
+                data.push(code << 4);
+            }
+            return encode(&MptcpOption::Unknown(Unknown {
+                kind_subtype: code,
+                data: &data,
+            }));
+        }
+        Opt::Raw(mut raw) => {
+            raw.truncate(40);
+            return raw;
+        }
+    };
+    encode(&o)
+}
+
+fn build(steps: Vec<Step>) -> Vec<u8> {
+    let mut w = PcapWriter::new(Vec::new(), LINKTYPE_ETHERNET, 0).unwrap();
+    let mut t: i64 = 1_700_000_000_000_000_000;
+    let mut next = [[1000u32, 5000u32]; 6];
+    let pattern: Vec<u8> = (0..1460u32).map(|i| (i * 7 + 3) as u8).collect();
+    for step in steps.into_iter().take(512) {
+        let p = usize::from(step.path) % 6;
+        let (client, server) = path(step.path);
+        let (me, peer) = if step.from_client { (0, 1) } else { (1, 0) };
+        let (src, dst) = if step.from_client {
+            (client, server)
+        } else {
+            (server, client)
+        };
+        let flags = TcpFlags(step.flags);
+        let payload = &pattern[..usize::from(step.payload) % 1460];
+        // Options in order while they fit the 40 bytes of the options area.
+        let mut encoded: Vec<Vec<u8>> = Vec::new();
+        for opt in step.options.into_iter().take(6) {
+            let b = bytes(opt, payload);
+            encoded.push(b);
+            if area(&encoded).len() > 40 {
+                encoded.pop();
+                break;
+            }
+        }
+        let options = area(&encoded);
+        let seq = next[p][me].wrapping_add_signed(i32::from(step.seq_skew));
+        let frame = tcp_frame(&TcpFrame {
+            seq,
+            ack: if flags.ack() { next[p][peer] } else { 0 },
+            flags,
+            window: 1000,
+            options: &options,
+            payload,
+            ..TcpFrame::new(src, dst)
+        });
+        let consumed = payload.len() as u32 + u32::from(flags.syn()) + u32::from(flags.fin());
+        let end = seq.wrapping_add(consumed);
+        if end.wrapping_sub(next[p][me]).cast_signed() > 0 {
+            next[p][me] = end;
+        }
+        t += if step.dt & 0x8000 != 0 {
+            i64::from(step.dt & 0x7fff) * 1_000_000_000
+        } else {
+            i64::from(step.dt) * 1000
+        };
+        let keep = frame.len().saturating_sub(usize::from(step.cut)).max(14);
+        let orig = frame.len() as u32;
+        // Times past 2106 do not fit a pcap file: end the capture there.
+        if w.write_packet(t, &frame[..keep], orig).is_err() {
+            break;
+        }
+    }
+    w.into_inner()
+}
+
+fuzz_target!(|steps: Vec<Step>| {
+    let capture = build(steps);
+    let limits = Limits {
+        connections: 4,
+        flows: 8,
+        events_per_connection: 64,
+        anomalies_per_connection: 32,
+        anomalies: 32,
+        timeline_runs: 16,
+    };
+    // Throughput series are left out: their buckets follow the capture's time span, which
+    // any mutated timestamp stretches to the bucket cap, so every run would build those.
+    let mut a = Analyzer::new(limits).with_points();
+    let summary = read_capture(&capture[..], |e| {
+        match e {
+            Event::Segment(s) => a.segment(&s),
+            Event::Issue(i) => a.issue(&i),
+        }
+        ControlFlow::Continue(())
+    })
+    .expect("a capture written by the writer reads back");
+    let report = a.finish(summary.frames);
+    for format in [Format::Text, Format::Json] {
+        let mut out = Vec::new();
+        Output::new(&mut out, format, Style::default())
+            .report(&report)
+            .unwrap();
+    }
+    let args = Args {
+        file: PathBuf::from("-"),
+        subtype: Vec::new(),
+        port: None,
+        host: None,
+    };
+    let mut out = Vec::new();
+    decode(
+        &capture[..],
+        &args,
+        &mut Output::new(&mut out, Format::Json, Style::default()),
+    )
+    .expect("a capture written by the writer decodes");
+});
