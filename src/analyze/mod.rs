@@ -155,6 +155,8 @@ pub struct Analyzer {
     anomalies_suppressed: u64,
     flows_dropped: u64,
     conns_dropped: u64,
+    /// Frames earlier than the latest one before them, by over a millisecond.
+    backwards: u64,
     /// Width of the time buckets of throughput and RTT series, if they are kept.
     interval_ns: Option<i64>,
     /// With [`Analyzer::with_series_buckets`]: most buckets; the width doubles past it.
@@ -190,6 +192,7 @@ impl Analyzer {
             anomalies_suppressed: 0,
             flows_dropped: 0,
             conns_dropped: 0,
+            backwards: 0,
             interval_ns: None,
             max_buckets: None,
             points: false,
@@ -264,6 +267,11 @@ impl Analyzer {
 
     fn see_time(&mut self, time_ns: i64) {
         self.first_ns.get_or_insert(time_ns);
+        // Frames earlier than one before them by more than a millisecond: a merge that did not
+        // sort (jitter between interfaces is smaller).
+        if time_ns < self.last_ns.saturating_sub(1_000_000) {
+            self.backwards += 1;
+        }
         self.last_ns = self.last_ns.max(time_ns);
         self.widen_buckets(time_ns);
     }
@@ -714,6 +722,20 @@ impl Analyzer {
             for space in &mut self.conns[cid].data {
                 space.waiting.finish();
             }
+        }
+        if self.backwards > 0 {
+            self.anomalies.push(Anomaly {
+                kind: "frames_out_of_order",
+                frame: None,
+                time: None,
+                subflow: None,
+                detail: format!(
+                    "{} frames come over a millisecond earlier than a frame before them (several \
+                     interfaces written without sorting, as dumpcap -i A -i B does): times, rates \
+                     and failovers assume time order; `reordercap FILE sorted.pcapng` (Wireshark) sorts them",
+                    self.backwards
+                ),
+            });
         }
         if self.anomalies_suppressed > 0 {
             self.anomalies.push(Anomaly {

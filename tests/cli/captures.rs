@@ -522,3 +522,48 @@ fn shaped_paths_share_bytes_by_their_rates() {
     assert!(r["segments_waited"].as_u64().unwrap() > 0);
     assert!(r["wait"]["median_ms"].as_f64().unwrap() > 1.0);
 }
+
+#[test]
+fn frames_out_of_time_order_are_reported() {
+    use std::ops::ControlFlow;
+    // dumpcap writing two interfaces puts frames out of time order; the merged pcaps are
+    // sorted. Count the late frames from the capture's own timestamps.
+    for (capture, _) in captures() {
+        let bytes = std::fs::read(pcap_dir().join(&capture)).unwrap();
+        let (mut latest, mut late) = (i64::MIN, 0u64);
+        mptcpstat::capture::read_capture(&bytes[..], |e| {
+            if let mptcpstat::capture::Event::Segment(s) = e {
+                if s.time_ns < latest.saturating_sub(1_000_000) {
+                    late += 1;
+                }
+                latest = latest.max(s.time_ns);
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        let report = analyze(&capture);
+        let found: Vec<_> = report["anomalies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "frames_out_of_order")
+            .collect();
+        if late == 0 {
+            assert!(found.is_empty(), "{capture}");
+        } else {
+            assert_eq!(found.len(), 1, "{capture}");
+            assert!(
+                found[0]["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{late} frames")),
+                "{capture}"
+            );
+        }
+        assert_eq!(
+            late > 0,
+            capture.ends_with(".pcapng"),
+            "{capture}: only the dumpcap file is unsorted"
+        );
+    }
+}
