@@ -67,6 +67,7 @@ fn decode_json(bencher: Bencher<'_, '_>) {
         subtype: Vec::new(),
         port: None,
         host: None,
+        token: None,
     };
     bencher
         .counter(ItemsCount::new(frames()))
@@ -74,7 +75,7 @@ fn decode_json(bencher: Bencher<'_, '_>) {
         .bench(|| {
             let mut sink = Vec::with_capacity(8 << 20);
             let mut out = Output::new(&mut sink, Format::Json, Style::default());
-            mptcpstat::cmd::decode::decode(black_box(&CAPTURE[..]), &args, &mut out).unwrap();
+            mptcpstat::cmd::decode::decode(black_box(&CAPTURE[..]), &args, None, &mut out).unwrap();
             drop(out);
             sink.len()
         });

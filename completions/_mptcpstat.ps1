@@ -269,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             [CompletionResult]::new('--subtype', '--subtype', [CompletionResultType]::ParameterName, 'Only frames with an option of these subtypes (mp_capable, mp_join, dss, add_addr, remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown, malformed)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Only frames to or from this port')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Only frames to or from this address')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Only frames of the MPTCP connection with this token (either host''s, as `conns` and `analyze` show them), on all its subflows. The capture is read twice, so not from -')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

@@ -358,7 +358,7 @@ _mptcpstat() {
             return 0
             ;;
         mptcpstat__subcmd__decode)
-            opts="-h -V --subtype --port --host --json --color --help --version"
+            opts="-h -V --subtype --port --host --token --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,6 +373,10 @@ _mptcpstat() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

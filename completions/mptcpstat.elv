@@ -243,6 +243,7 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
             cand --subtype 'Only frames with an option of these subtypes (mp_capable, mp_join, dss, add_addr, remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown, malformed)'
             cand --port 'Only frames to or from this port'
             cand --host 'Only frames to or from this address'
+            cand --token 'Only frames of the MPTCP connection with this token (either host''s, as `conns` and `analyze` show them), on all its subflows. The capture is read twice, so not from -'
             cand --color 'When to use colour in tables and lines'
             cand --json 'Print JSON instead of a table (JSON Lines for commands that stream)'
             cand -h 'Print help'

@@ -188,6 +188,7 @@ unknown\t''
 malformed\t''"
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l port -d 'Only frames to or from this port' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l host -d 'Only frames to or from this address' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l token -d 'Only frames of the MPTCP connection with this token (either host\'s, as `conns` and `analyze` show them), on all its subflows. The capture is read twice, so not from -' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l color -d 'When to use colour in tables and lines' -r -f -a "auto\t''
 always\t''
 never\t''"

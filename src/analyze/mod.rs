@@ -301,6 +301,9 @@ impl Analyzer {
 
     /// One TCP segment of the capture.
     pub fn segment(&mut self, seg: &Segment<'_>) {
+        // Times count from the capture's first frame, whatever it carries (as decode and
+        // Wireshark's frame.time_relative do).
+        self.first_ns.get_or_insert(seg.first_time_ns);
         self.see_time(seg.time_ns);
         self.tcp_segments += 1;
         let opts = SegmentOptions::decode(seg);

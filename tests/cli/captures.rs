@@ -567,3 +567,39 @@ fn frames_out_of_time_order_are_reported() {
         );
     }
 }
+
+#[test]
+fn decode_token_keeps_every_subflow_of_one_connection() {
+    // The connection of the join capture: its two subflows, and nothing else.
+    let join = facts("v1-add-addr-join.pcap");
+    let token = join["connections"][0]["server_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = pcap_dir().join("v1-add-addr-join.pcap");
+    let by_token = run(&[
+        "decode",
+        "--json",
+        "--token",
+        &token,
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(by_token, run(&["decode", "--json", path.to_str().unwrap()]));
+
+    // One of the 200 short connections: the same frames as its client port selects.
+    let short = facts("v1-many-short.pcap");
+    let c = &short["connections"][42];
+    let client_token = c["client_token"].as_str().unwrap();
+    let port = c["client"].as_str().unwrap().rsplit(':').next().unwrap();
+    let path = pcap_dir().join("v1-many-short.pcap");
+    let by_token = run(&[
+        "decode",
+        "--json",
+        "--token",
+        client_token,
+        path.to_str().unwrap(),
+    ]);
+    let by_port = run(&["decode", "--json", "--port", port, path.to_str().unwrap()]);
+    assert!(by_token.lines().count() > 4);
+    assert_eq!(by_token, by_port);
+}
