@@ -90,10 +90,7 @@ fn analyze(bencher: Bencher<'_, '_>) {
         .bench(|| {
             let mut a = Analyzer::new(Limits::default());
             let summary = read_capture(black_box(&CAPTURE[..]), |e| {
-                match e {
-                    Event::Segment(s) => a.segment(&s),
-                    Event::Issue(i) => a.issue(&i),
-                }
+                a.feed(&e);
                 ControlFlow::Continue(())
             })
             .unwrap();

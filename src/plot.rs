@@ -753,26 +753,14 @@ fn bytes(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::ops::ControlFlow;
 
     use super::*;
     use crate::analyze::Analyzer;
     use crate::analyze::report::Report;
-    use crate::capture::{Event, read_capture};
 
     fn analyze(file: &str, analyzer: Analyzer) -> Report {
         let path = format!("{}/testdata/pcap/{file}", env!("CARGO_MANIFEST_DIR"));
-        let bytes = std::fs::read(&path).unwrap();
-        let mut a = analyzer;
-        let summary = read_capture(&bytes[..], |e| {
-            match e {
-                Event::Segment(s) => a.segment(&s),
-                Event::Issue(i) => a.issue(&i),
-            }
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-        a.finish(summary.frames)
+        crate::analyze::tests::report_of(&std::fs::read(&path).unwrap(), analyzer)
     }
 
     /// `#1F77B4` as the SVG backend writes colours.

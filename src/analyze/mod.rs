@@ -21,13 +21,13 @@ mod connection;
 mod options;
 mod subflow;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod validate;
 mod verdict;
 
 use std::net::IpAddr;
 
-use crate::capture::{FrameIssue, Segment};
+use crate::capture::{self, FrameIssue, Segment};
 use crate::mptcp::tcp_options::TCPOPT_MPTCP;
 use crate::mptcp::{Found, MptcpOption, Token, options as mptcp_options};
 
@@ -296,6 +296,14 @@ impl Analyzer {
             self.anomalies.push(a);
         } else {
             self.anomalies_suppressed += 1;
+        }
+    }
+
+    /// One event of [`read_capture`](crate::capture::read_capture): a segment or a finding.
+    pub fn feed(&mut self, event: &capture::Event<'_>) {
+        match event {
+            capture::Event::Segment(s) => self.segment(s),
+            capture::Event::Issue(i) => self.issue(i),
         }
     }
 

@@ -14,7 +14,7 @@ use crate::analyze::report::{
     Anomaly, ConnectionReport, Counts, EventKind, Report, SeriesReport, Side, SubflowReport,
 };
 use crate::analyze::{Analyzer, Limits};
-use crate::capture::{self, CaptureError, Event};
+use crate::capture::{self, CaptureError};
 use crate::cmd::Status;
 use crate::output::{self, Output, Render, Style};
 use crate::plot;
@@ -155,10 +155,7 @@ pub fn analyze(
 ) -> anyhow::Result<(Report, Option<CaptureError>)> {
     let mut seen = 0u64;
     let summary = capture::read_capture(input, |event| {
-        match event {
-            Event::Segment(seg) => analyzer.segment(&seg),
-            Event::Issue(issue) => analyzer.issue(&issue),
-        }
+        analyzer.feed(&event);
         seen += 1;
         if seen.is_multiple_of(1 << 20) {
             out.progress(&format!("{seen} frames read"));

@@ -49,20 +49,6 @@ fn two_subflows() -> (Capture, Path, Path, u64) {
     (c, p0, p1, base)
 }
 
-fn analyze_with(c: Capture, analyzer: Analyzer) -> Report {
-    let bytes = c.w.into_inner();
-    let mut a = analyzer;
-    let summary = read_capture(&bytes[..], |e| {
-        match e {
-            Event::Segment(s) => a.segment(&s),
-            Event::Issue(i) => a.issue(&i),
-        }
-        ControlFlow::Continue(())
-    })
-    .unwrap();
-    a.finish(summary.frames)
-}
-
 /// Subflow 1 is the slow path: it carries the first data of each round, subflow 0 the rest,
 /// which arrives first and waits.
 ///
@@ -246,7 +232,7 @@ fn short_waits_are_not_a_verdict() {
 #[test]
 fn series_buckets_widen_to_fit_and_keep_their_sums() {
     let (c, _) = slow_path_capture();
-    let r = analyze_with(c, Analyzer::default().with_series_buckets(8));
+    let r = c.analyze_with(Analyzer::default().with_series_buckets(8));
     // 310 ms of capture in at most 8 buckets: 1 ms doubled to 64 ms (5 buckets).
     let series = r.connections[0].series.as_ref().unwrap();
     assert!(close(series.interval, 0.064), "{}", series.interval);
@@ -279,7 +265,7 @@ fn resent_and_reinjected() -> ConnectionReport {
     p0.seq[0] = p0.seq[0].wrapping_sub(1500);
     data(&mut c, &mut p0, 160, base, 0, 1, 1000); // resent
     ack(&mut c, &mut p1, 170, base, 1500);
-    let r = analyze_with(c, Analyzer::default().with_points());
+    let r = c.analyze_with(Analyzer::default().with_points());
     r.connections.into_iter().next().unwrap()
 }
 
@@ -335,7 +321,7 @@ fn plot_marks_resends_reinjections_and_events() {
         &[],
     );
     ack(&mut c, &mut p1, 400, base, 2000);
-    let r = analyze_with(c, Analyzer::default().with_points().with_series_buckets(50));
+    let r = c.analyze_with(Analyzer::default().with_points().with_series_buckets(50));
     let svg = plot::connection_svg(&r.connections[0]).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     let texts: Vec<String> = doc
