@@ -30,8 +30,11 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints')
             [CompletionResult]::new('endpoints', 'endpoints', [CompletionResultType]::ParameterValue, 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them')
             [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix')
             [CompletionResult]::new('counters', 'counters', [CompletionResultType]::ParameterValue, 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning')
             [CompletionResult]::new('conns', 'conns', [CompletionResultType]::ParameterValue, 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Path manager events as they happen (like `ip mptcp monitor`), one line each')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Status, counters and a connection summary as Prometheus metrics (textfile collector)')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode every MPTCP option in a capture, one line per packet')
             [CompletionResult]::new('analyze', 'analyze', [CompletionResultType]::ParameterValue, 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -177,6 +180,19 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
         'mptcpstat;limits;help;help' {
             break
         }
+        'mptcpstat;check' {
+            [CompletionResult]::new('--pid', '--pid', [CompletionResultType]::ParameterName, 'Also check whether process PID''s TCP sockets are MPTCP or plain TCP (looked up in the process''s own network namespace)')
+            [CompletionResult]::new('--program', '--program', [CompletionResultType]::ParameterName, 'Also check the TCP sockets of every process named NAME (its `comm`, as `ps -C` matches it, or the file name of its argv[0])')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mptcpstat;counters' {
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Print the changes every SECS seconds (fractions allowed)')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Print the changes every SECS seconds (fractions allowed)')
@@ -198,8 +214,8 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             [CompletionResult]::new('--sport', '--sport', [CompletionResultType]::ParameterName, 'Only connections whose local port is PORT')
             [CompletionResult]::new('--dport', '--dport', [CompletionResultType]::ParameterName, 'Only connections whose remote port is PORT')
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Only connections with ADDR on either side, of the connection or of any subflow')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds (JSON Lines with --json)')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds (JSON Lines with --json)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds with the throughput of each subflow over the interval, its share, RTT, RTT variance, cwnd and retransmits, and each connection''s RTT spread: a table redrawn in place on a terminal, JSON Lines with --json')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Repeat every SECS seconds with the throughput of each subflow over the interval, its share, RTT, RTT variance, cwnd and retransmits, and each connection''s RTT spread: a table redrawn in place on a terminal, JSON Lines with --json')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after N reports (with --watch)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N reports (with --watch)')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
@@ -220,10 +236,40 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mptcpstat;monitor' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after N events')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after N events')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Stop after SECS seconds (fractions allowed)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Stop after SECS seconds (fractions allowed)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mptcpstat;export' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the metrics to FILE, atomically (a temporary file beside it, then renamed)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the metrics to FILE, atomically (a temporary file beside it, then renamed)')
+            [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'Network namespace to query: a name from `ip netns list`, a path such as /proc/PID/ns/net, or a PID (like `ip -n` and `ss -N`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
+            [CompletionResult]::new('--no-subflows', '--no-subflows', [CompletionResultType]::ParameterName, 'Leave out the per-subflow series; the per-path sums stay')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mptcpstat;decode' {
             [CompletionResult]::new('--subtype', '--subtype', [CompletionResultType]::ParameterName, 'Only frames with an option of these subtypes (mp_capable, mp_join, dss, add_addr, remove_addr, mp_prio, mp_fail, mp_fastclose, mp_tcprst, unknown, malformed)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Only frames to or from this port')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Only frames to or from this address')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Only frames of the MPTCP connection with this token (either host''s, as `conns` and `analyze` show them), on all its subflows. The capture is read twice, so not from -')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -234,6 +280,8 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
         }
         'mptcpstat;analyze' {
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)')
+            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'The connection to plot, by its number in the report (default: the one with the most data)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections to track; later ones are counted, not analyzed')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables and lines')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table (JSON Lines for commands that stream)')
@@ -265,8 +313,11 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Is MPTCP enabled here, and how is it set up: sysctls, limits, endpoints')
             [CompletionResult]::new('endpoints', 'endpoints', [CompletionResultType]::ParameterValue, 'Path manager endpoints (like `ip mptcp endpoint`); add, delete, change them')
             [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'Path manager limits (like `ip mptcp limits`): subflows and ADD_ADDRs accepted')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix')
             [CompletionResult]::new('counters', 'counters', [CompletionResultType]::ParameterValue, 'MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning')
             [CompletionResult]::new('conns', 'conns', [CompletionResultType]::ParameterValue, 'Open MPTCP connections with local and remote tokens and their subflows (`ss -M` + `ss -ti`)')
+            [CompletionResult]::new('monitor', 'monitor', [CompletionResultType]::ParameterValue, 'Path manager events as they happen (like `ip mptcp monitor`), one line each')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Status, counters and a connection summary as Prometheus metrics (textfile collector)')
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode every MPTCP option in a capture, one line per packet')
             [CompletionResult]::new('analyze', 'analyze', [CompletionResultType]::ParameterValue, 'Rebuild the MPTCP connections of a capture: subflows, events, checks, anomalies')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -303,10 +354,19 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
         'mptcpstat;help;limits;set' {
             break
         }
+        'mptcpstat;help;check' {
+            break
+        }
         'mptcpstat;help;counters' {
             break
         }
         'mptcpstat;help;conns' {
+            break
+        }
+        'mptcpstat;help;monitor' {
+            break
+        }
+        'mptcpstat;help;export' {
             break
         }
         'mptcpstat;help;decode' {

@@ -19,6 +19,9 @@ _mptcpstat() {
             mptcpstat,analyze)
                 cmd="mptcpstat__subcmd__analyze"
                 ;;
+            mptcpstat,check)
+                cmd="mptcpstat__subcmd__check"
+                ;;
             mptcpstat,completions)
                 cmd="mptcpstat__subcmd__completions"
                 ;;
@@ -34,6 +37,9 @@ _mptcpstat() {
             mptcpstat,endpoints)
                 cmd="mptcpstat__subcmd__endpoints"
                 ;;
+            mptcpstat,export)
+                cmd="mptcpstat__subcmd__export"
+                ;;
             mptcpstat,help)
                 cmd="mptcpstat__subcmd__help"
                 ;;
@@ -42,6 +48,9 @@ _mptcpstat() {
                 ;;
             mptcpstat,man)
                 cmd="mptcpstat__subcmd__man"
+                ;;
+            mptcpstat,monitor)
+                cmd="mptcpstat__subcmd__monitor"
                 ;;
             mptcpstat,status)
                 cmd="mptcpstat__subcmd__status"
@@ -79,6 +88,9 @@ _mptcpstat() {
             mptcpstat__subcmd__help,analyze)
                 cmd="mptcpstat__subcmd__help__subcmd__analyze"
                 ;;
+            mptcpstat__subcmd__help,check)
+                cmd="mptcpstat__subcmd__help__subcmd__check"
+                ;;
             mptcpstat__subcmd__help,completions)
                 cmd="mptcpstat__subcmd__help__subcmd__completions"
                 ;;
@@ -94,6 +106,9 @@ _mptcpstat() {
             mptcpstat__subcmd__help,endpoints)
                 cmd="mptcpstat__subcmd__help__subcmd__endpoints"
                 ;;
+            mptcpstat__subcmd__help,export)
+                cmd="mptcpstat__subcmd__help__subcmd__export"
+                ;;
             mptcpstat__subcmd__help,help)
                 cmd="mptcpstat__subcmd__help__subcmd__help"
                 ;;
@@ -102,6 +117,9 @@ _mptcpstat() {
                 ;;
             mptcpstat__subcmd__help,man)
                 cmd="mptcpstat__subcmd__help__subcmd__man"
+                ;;
+            mptcpstat__subcmd__help,monitor)
+                cmd="mptcpstat__subcmd__help__subcmd__monitor"
                 ;;
             mptcpstat__subcmd__help,status)
                 cmd="mptcpstat__subcmd__help__subcmd__status"
@@ -140,7 +158,7 @@ _mptcpstat() {
 
     case "${cmd}" in
         mptcpstat)
-            opts="-h -V --json --color --help --version status endpoints limits counters conns decode analyze completions man help"
+            opts="-h -V --json --color --help --version status endpoints limits check counters conns monitor export decode analyze completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,7 +176,7 @@ _mptcpstat() {
             return 0
             ;;
         mptcpstat__subcmd__analyze)
-            opts="-h -V --interval --max-connections --json --color --help --version"
+            opts="-h -V --interval --plot --connection --max-connections --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,7 +186,49 @@ _mptcpstat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mptcpstat__subcmd__check)
+            opts="-N -h -V --pid --program --netns --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --program)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -298,7 +358,7 @@ _mptcpstat() {
             return 0
             ;;
         mptcpstat__subcmd__decode)
-            opts="-h -V --subtype --port --host --json --color --help --version"
+            opts="-h -V --subtype --port --host --token --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,6 +373,10 @@ _mptcpstat() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -569,8 +633,42 @@ _mptcpstat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mptcpstat__subcmd__export)
+            opts="-o -N -h -V --output --no-subflows --netns --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mptcpstat__subcmd__help)
-            opts="status endpoints limits counters conns decode analyze completions man help"
+            opts="status endpoints limits check counters conns monitor export decode analyze completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,6 +682,20 @@ _mptcpstat() {
             return 0
             ;;
         mptcpstat__subcmd__help__subcmd__analyze)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mptcpstat__subcmd__help__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -723,6 +835,20 @@ _mptcpstat() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mptcpstat__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mptcpstat__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -766,6 +892,20 @@ _mptcpstat() {
             return 0
             ;;
         mptcpstat__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mptcpstat__subcmd__help__subcmd__monitor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -902,6 +1042,48 @@ _mptcpstat() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mptcpstat__subcmd__monitor)
+            opts="-c -t -N -h -V --count --timeout --netns --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

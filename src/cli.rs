@@ -16,8 +16,13 @@ use crate::cmd;
         mptcpstat reads the live kernel (sysctls, path manager, sock_diag, MIB counters) and \
         tcpdump captures (pcap, pcapng) with one MPTCP options decoder (RFC 8684, and RFC 6824 for v0).",
     after_help = "Examples:\n  \
-        mptcpstat decode capture.pcap\n  \
-        tcpdump -i any -w - tcp | mptcpstat decode -"
+        mptcpstat status                     is MPTCP on here, and how is it set up?\n  \
+        mptcpstat check                      why is it not used, or only on one path?\n  \
+        mptcpstat conns                      open connections, both tokens, their subflows\n  \
+        mptcpstat analyze capture.pcap       what happened on the wire, and why slow\n  \
+        tcpdump -i any -w - tcp | mptcpstat decode -\n\n\
+        Exit status: 0 done (capture anomalies and \"MPTCP is off\" are answers); 1 could not \
+        do it, or check found a problem; 2 usage error. See mptcpstat COMMAND --help."
 )]
 pub struct Cli {
     /// Print JSON instead of a table (JSON Lines for commands that stream).
@@ -71,6 +76,9 @@ pub enum Command {
         mptcpstat limits\n  \
         mptcpstat limits set --subflows 2 --add-addr-accepted 2")]
     Limits(cmd::limits::LimitsArgs),
+    /// Why is MPTCP not used, or only one subflow? Every check, one line each, with the fix.
+    #[command(after_help = cmd::check::EXAMPLES)]
+    Check(cmd::check::CheckArgs),
     /// MPTCP MIB counters (MPTcpExt, as `nstat` shows them), each with its meaning.
     #[command(after_help = "Examples:\n  \
         mptcpstat counters\n  \
@@ -89,6 +97,12 @@ pub enum Command {
         it for the join) or when the peer socket is in the same namespace; otherwise it is\n\
         empty (null in JSON).")]
     Conns(cmd::conns::ConnsArgs),
+    /// Path manager events as they happen (like `ip mptcp monitor`), one line each.
+    #[command(after_help = cmd::monitor::EXAMPLES)]
+    Monitor(cmd::monitor::MonitorArgs),
+    /// Status, counters and a connection summary as Prometheus metrics (textfile collector).
+    #[command(after_help = cmd::export::EXAMPLES)]
+    Export(cmd::export::ExportArgs),
     /// Decode every MPTCP option in a capture, one line per packet.
     #[command(after_help = cmd::decode::EXAMPLES)]
     Decode(cmd::decode::Args),
@@ -96,8 +110,15 @@ pub enum Command {
     #[command(after_help = cmd::analyze::EXAMPLES)]
     Analyze(cmd::analyze::Args),
     /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat completions bash > /usr/share/bash-completion/completions/mptcpstat\n  \
+        mptcpstat completions zsh > \"${fpath[1]}/_mptcpstat\"\n  \
+        mptcpstat completions fish > ~/.config/fish/completions/mptcpstat.fish")]
     Completions(cmd::completions::CompletionsArgs),
     /// Print a man page (roff): mptcpstat(1), or a command's.
+    #[command(after_help = "Examples:\n  \
+        mptcpstat man | man -l -\n  \
+        mptcpstat man analyze > mptcpstat-analyze.1")]
     Man(cmd::completions::ManArgs),
 }
 

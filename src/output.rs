@@ -83,11 +83,19 @@ pub struct Output<'w> {
     out: &'w mut dyn Write,
     format: Format,
     style: Style,
+    /// One record is built here, then written with one call: serializers and `write!` make
+    /// many small writes, each a dynamic call through `out`.
+    scratch: Vec<u8>,
 }
 
 impl<'w> Output<'w> {
     pub fn new(out: &'w mut dyn Write, format: Format, style: Style) -> Self {
-        Output { out, format, style }
+        Output {
+            out,
+            format,
+            style,
+            scratch: Vec::new(),
+        }
     }
 
     #[must_use]
@@ -121,12 +129,25 @@ impl<'w> Output<'w> {
     /// Not flushed here: call [`Output::flush`] where the stream may pause (live events), so
     /// that a capture of millions of packets is not written one system call per line.
     pub fn record(&mut self, r: &impl Render) -> io::Result<()> {
+        self.scratch.clear();
         match self.format {
             Format::Json => {
-                serde_json::to_writer(&mut *self.out, r).map_err(io::Error::from)?;
-                self.out.write_all(b"\n")
+                serde_json::to_writer(&mut self.scratch, r).map_err(io::Error::from)?;
+                self.scratch.push(b'\n');
             }
-            Format::Text => r.render(self.out, self.style),
+            Format::Text => r.render(&mut self.scratch, self.style)?,
+        }
+        self.out.write_all(&self.scratch)
+    }
+
+    /// Before a screen that replaces the previous one (`--watch`): clears the terminal and
+    /// puts the cursor home. Nothing in JSON or when stdout is not a terminal, where the
+    /// records simply follow each other.
+    pub fn clear_screen(&mut self) -> io::Result<()> {
+        if self.format == Format::Text && io::stdout().is_terminal() {
+            self.out.write_all(b"\x1b[H\x1b[2J")
+        } else {
+            Ok(())
         }
     }
 
@@ -174,4 +195,157 @@ pub fn write_table(w: &mut dyn Write, t: &Table) -> io::Result<()> {
         writeln!(w, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+/// The Prometheus text exposition format (version 0.0.4), as node_exporter's textfile
+/// collector reads it: per family a `# HELP` and a `# TYPE` line, then one line per sample,
+/// `name{label="value",...} value`. Label values escape `\`, `"` and newlines; help text
+/// escapes `\` and newlines (<https://prometheus.io/docs/instrumenting/exposition_formats/>).
+pub mod prometheus {
+    use std::collections::BTreeMap;
+    use std::fmt::Write as _;
+    use std::io::{self, Write};
+
+    use serde::Serialize;
+
+    /// `counter` or `gauge`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum MetricType {
+        Counter,
+        Gauge,
+    }
+
+    /// One sample: its labels (sorted by name) and value.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct Sample {
+        pub labels: BTreeMap<String, String>,
+        pub value: f64,
+    }
+
+    /// A metric family: name, help, type, samples.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct Family {
+        pub name: String,
+        pub help: String,
+        #[serde(rename = "type")]
+        pub kind: MetricType,
+        pub samples: Vec<Sample>,
+    }
+
+    impl Family {
+        #[must_use]
+        pub fn new(name: &str, kind: MetricType, help: &str) -> Self {
+            Family {
+                name: name.to_owned(),
+                help: help.to_owned(),
+                kind,
+                samples: Vec::new(),
+            }
+        }
+
+        /// Adds a sample; `labels` are (name, value) pairs.
+        pub fn sample(&mut self, labels: &[(&str, &str)], value: f64) -> &mut Self {
+            self.samples.push(Sample {
+                labels: labels
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+                value,
+            });
+            self
+        }
+    }
+
+    /// A label value with `\`, `"` and newline escaped.
+    #[must_use]
+    pub fn escape_label(v: &str) -> String {
+        v.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    }
+
+    /// Help text with `\` and newline escaped.
+    #[must_use]
+    pub fn escape_help(v: &str) -> String {
+        v.replace('\\', "\\\\").replace('\n', "\\n")
+    }
+
+    /// A value as Go's `strconv.FormatFloat(v, 'g', -1, 64)` would accept it back: integers
+    /// without a fraction, `NaN`, `+Inf`, `-Inf`.
+    #[must_use]
+    pub fn format_value(v: f64) -> String {
+        if v.is_nan() {
+            "NaN".into()
+        } else if v.is_infinite() {
+            if v > 0.0 { "+Inf" } else { "-Inf" }.into()
+        } else {
+            // Rust prints the shortest text that reads back as the same f64, integers
+            // without ".0" in this form.
+            let s = format!("{v}");
+            s.strip_suffix(".0")
+                .map_or_else(|| s.clone(), str::to_owned)
+        }
+    }
+
+    /// Writes `families` in the text format. Families without samples are left out, as a
+    /// `# TYPE` line with nothing after it says nothing.
+    pub fn write(w: &mut dyn Write, families: &[Family]) -> io::Result<()> {
+        let mut out = String::new();
+        for f in families.iter().filter(|f| !f.samples.is_empty()) {
+            let kind = match f.kind {
+                MetricType::Counter => "counter",
+                MetricType::Gauge => "gauge",
+            };
+            let _ = writeln!(out, "# HELP {} {}", f.name, escape_help(&f.help));
+            let _ = writeln!(out, "# TYPE {} {kind}", f.name);
+            for s in &f.samples {
+                out.push_str(&f.name);
+                if !s.labels.is_empty() {
+                    let labels: Vec<String> = s
+                        .labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+                        .collect();
+                    let _ = write!(out, "{{{}}}", labels.join(","));
+                }
+                let _ = writeln!(out, " {}", format_value(s.value));
+            }
+        }
+        w.write_all(out.as_bytes())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn text_format() {
+            let mut f = Family::new("mptcp_x_total", MetricType::Counter, "a \\ b\nc");
+            f.sample(&[("name", "a\"b\\c\nd"), ("dev", "eth0")], 3.0);
+            f.sample(&[], 0.25);
+            let empty = Family::new("mptcp_empty", MetricType::Gauge, "nothing");
+            let mut buf = Vec::new();
+            write(&mut buf, &[f, empty]).unwrap();
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                "# HELP mptcp_x_total a \\\\ b\\nc\n\
+                 # TYPE mptcp_x_total counter\n\
+                 mptcp_x_total{dev=\"eth0\",name=\"a\\\"b\\\\c\\nd\"} 3\n\
+                 mptcp_x_total 0.25\n"
+            );
+        }
+
+        #[test]
+        fn values() {
+            assert_eq!(format_value(1e20), "100000000000000000000");
+            assert_eq!(format_value(-2.5), "-2.5");
+            assert_eq!(format_value(f64::NAN), "NaN");
+            assert_eq!(format_value(f64::INFINITY), "+Inf");
+            assert_eq!(
+                format_value(1.844_674_407_370_955_2e19),
+                "18446744073709552000"
+            );
+        }
+    }
 }

@@ -3,12 +3,23 @@
 //! namespace: `ss -M` and `ss -ti` for connections, `ip -j mptcp` for endpoints and limits,
 //! `/proc/sys/net/mptcp` for sysctls, `nstat` for counters.
 //!
-//! Each test skips with one line when it cannot run (not root, no MPTCP);
+//! `slow_path` shapes two paths with tc and checks `analyze` and `conns --watch` against the
+//! rates and queues it set.
+//!
+//! Each test skips with one line when it cannot run (not root, no MPTCP, no tcpdump);
 //! `MPTCPSTAT_REQUIRE_KERNEL=1` turns that into a failure. `UPDATE_FIXTURES=1` re-records the
 //! netlink replies and `/proc` copies under `testdata/` (see `testdata/README.md`).
 
+#[path = "kernel/check.rs"]
+mod check;
+#[path = "kernel/export.rs"]
+mod export;
+#[path = "kernel/monitor.rs"]
+mod monitor;
 #[path = "kernel/netns.rs"]
 mod netns;
+#[path = "kernel/slow_path.rs"]
+mod slow_path;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
@@ -696,7 +707,16 @@ fn in_process_queries_return_to_their_namespace() {
 fn missing_namespace_is_a_one_line_error() {
     // Needs neither root nor MPTCP.
     let name = format!("mptcpstat-missing-{}", std::process::id());
-    for cmd in ["status", "conns", "endpoints", "limits", "counters"] {
+    for cmd in [
+        "status",
+        "conns",
+        "endpoints",
+        "limits",
+        "counters",
+        "check",
+        "monitor",
+        "export",
+    ] {
         let out = mptcpstat(&[cmd, "--netns", &name]);
         assert_eq!(out.status.code(), Some(1), "{cmd}");
         let err = String::from_utf8(out.stderr).unwrap();
@@ -980,4 +1000,71 @@ fn record_fixtures() {
     write("netlink/genl-family-mptcp_pm.bin", family.as_bytes());
     write("netlink/genl-get-addr.bin", addrs.as_bytes());
     write("netlink/genl-get-limits.bin", limits.as_bytes());
+}
+
+/// Re-records the rtnetlink and event fixtures with `UPDATE_FIXTURES=1` (run this test
+/// alone: `cargo test --test kernel record_route_and_event_fixtures`).
+#[test]
+fn record_route_and_event_fixtures() {
+    if std::env::var_os("UPDATE_FIXTURES").is_none_or(|v| v != "1") {
+        return;
+    }
+    assert!(
+        can_run("record_route_and_event_fixtures"),
+        "recording needs root and MPTCP"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/netlink");
+
+    // Interfaces, addresses, routes and rules of a multi-homed host (testdata/README.md).
+    let ns = Netns::new("recrt");
+    let peer = Netns::new("recrtp");
+    netns::veth(&ns, "c1", "10.0.1.1/24", &peer, "p1", "10.0.1.2/24");
+    netns::veth(&ns, "c2", "10.0.2.1/24", &peer, "p2", "10.0.2.2/24");
+    netns::veth(&ns, "c3", "10.0.3.1/24", &peer, "p3", "10.0.3.2/24");
+    ns.ip(&["link", "set", "c3", "down"]);
+    ns.ip(&["addr", "add", "2001:db8:1::1/64", "dev", "c1", "nodad"]);
+    ns.ip(&["route", "add", "default", "via", "10.0.1.2", "dev", "c1"]);
+    ns.ip(&[
+        "rule", "add", "from", "10.0.2.1", "table", "102", "prio", "100",
+    ]);
+    ns.ip(&[
+        "route", "add", "default", "via", "10.0.2.2", "dev", "c2", "table", "102",
+    ]);
+    let replies = ns.run(|| mptcpstat::kernel::route::fetch_replies().unwrap());
+    for (name, reply) in replies {
+        std::fs::write(root.join(format!("rtnl-{name}.bin")), reply.as_bytes()).unwrap();
+    }
+
+    // Events of one connection on the client: created, established, the server's
+    // announcement, the join over c2, the refused join to the announced address, closed.
+    let net = TwoPaths::new("recev");
+    net.server.ip(&[
+        "mptcp", "endpoint", "add", "10.0.2.2", "dev", "s2", "signal",
+    ]);
+    let mut events = net
+        .client
+        .run(|| mptcpstat::kernel::events::EventSocket::open().unwrap());
+    let to = SocketAddr::from((SERVER_ADDR, 5201));
+    let listener = listen(&net.server, to);
+    let conn = connect(&net.client, &listener, to, 100, 100);
+    wait_for_join(&net.client);
+    drop(conn);
+    let family = events.family();
+    let mut recorded = Vec::new();
+    let start = std::time::Instant::now();
+    loop {
+        assert!(start.elapsed() < Duration::from_secs(10), "no closed event");
+        let Some(d) = events.recv(Duration::from_millis(200)).unwrap() else {
+            continue;
+        };
+        let d = d.to_vec();
+        let closed = mptcpstat::kernel::events::parse_datagram(&d, family)
+            .iter()
+            .any(|e| e.as_ref().is_ok_and(|e| e.kind == 3));
+        recorded.extend_from_slice(&d);
+        if closed {
+            break;
+        }
+    }
+    std::fs::write(root.join("genl-events.bin"), recorded).unwrap();
 }

@@ -96,6 +96,12 @@ impl SentMap {
         if end <= start {
             return c;
         }
+        // The common case: data past everything seen, appended.
+        if self.ranges.back().is_none_or(|r| r.end <= start) {
+            c.new = end - start;
+            self.insert(self.ranges.len(), start, end, subflow);
+            return c;
+        }
         // Walk the remembered ranges that overlap, filling the holes between them.
         let mut i = self.ranges.partition_point(|r| r.end <= start);
         let mut at = start;
@@ -238,6 +244,15 @@ mod tests {
         );
         assert_eq!(m.first_sender(1999), Some(0));
         assert_eq!(m.first_sender(2000), Some(1));
+        // Acknowledged data stays remembered (within the cap): sent again, it is classified.
+        assert_eq!(
+            m.record(1000, 2600, 0),
+            Classified {
+                resent: 1000,
+                reinjected: 600,
+                ..Classified::default()
+            }
+        );
     }
 
     #[test]

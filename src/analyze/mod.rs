@@ -21,13 +21,13 @@ mod connection;
 mod options;
 mod subflow;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod validate;
 mod verdict;
 
 use std::net::IpAddr;
 
-use crate::capture::{FrameIssue, Segment};
+use crate::capture::{self, FrameIssue, Segment};
 use crate::mptcp::tcp_options::TCPOPT_MPTCP;
 use crate::mptcp::{Found, MptcpOption, Token, options as mptcp_options};
 
@@ -67,8 +67,8 @@ impl Default for Limits {
 /// stopped this long before the connection's has failed over.
 const IDLE_NS: i64 = 1_000_000_000;
 
-/// Most MPTCP options one segment can carry: 40 option bytes, 3 bytes at least each.
-const MAX_OPTIONS: usize = 13;
+/// MPTCP options of a segment kept without allocating: Linux puts at most three on one.
+const INLINE_OPTIONS: usize = 3;
 
 /// A flow table key: the 4-tuple with the lower endpoint first, so both directions match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,9 +81,11 @@ impl FlowKey {
     }
 }
 
-/// The options of one segment, decoded once.
+/// The options of one segment, decoded once: the first few in place, any more (40 option
+/// bytes hold up to thirteen) in a vector that is only allocated then.
 pub(crate) struct SegmentOptions<'a> {
-    pub list: [Option<MptcpOption<'a>>; MAX_OPTIONS],
+    first: [Option<MptcpOption<'a>>; INLINE_OPTIONS],
+    more: Vec<MptcpOption<'a>>,
     pub len: usize,
     pub malformed: Vec<String>,
     /// An MPTCP option was there but could not be decoded (not merely a broken area around
@@ -94,18 +96,21 @@ pub(crate) struct SegmentOptions<'a> {
 impl<'a> SegmentOptions<'a> {
     fn decode(seg: &Segment<'a>) -> Self {
         let mut opts = SegmentOptions {
-            list: [const { None }; MAX_OPTIONS],
+            first: [const { None }; INLINE_OPTIONS],
+            more: Vec::new(),
             len: 0,
             malformed: Vec::new(),
             malformed_mptcp: false,
         };
         for found in mptcp_options(seg.options) {
             match found {
-                Found::Option(o) if opts.len < MAX_OPTIONS => {
-                    opts.list[opts.len] = Some(o);
+                Found::Option(o) => {
+                    match opts.first.get_mut(opts.len) {
+                        Some(slot) => *slot = Some(o),
+                        None => opts.more.push(o),
+                    }
                     opts.len += 1;
                 }
-                Found::Option(_) => {}
                 Found::Malformed { error, .. } => {
                     opts.malformed_mptcp = true;
                     opts.malformed.push(error.to_string());
@@ -122,7 +127,7 @@ impl<'a> SegmentOptions<'a> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &MptcpOption<'a>> {
-        self.list[..self.len].iter().flatten()
+        self.first.iter().flatten().chain(&self.more)
     }
 
     fn any_mptcp(&self) -> bool {
@@ -150,8 +155,12 @@ pub struct Analyzer {
     anomalies_suppressed: u64,
     flows_dropped: u64,
     conns_dropped: u64,
+    /// Frames earlier than the latest one before them, by over a millisecond.
+    backwards: u64,
     /// Width of the time buckets of throughput and RTT series, if they are kept.
     interval_ns: Option<i64>,
+    /// With [`Analyzer::with_series_buckets`]: most buckets; the width doubles past it.
+    max_buckets: Option<i64>,
     /// Keep data segments and data ACKs for time-sequence graphs.
     points: bool,
 }
@@ -183,7 +192,9 @@ impl Analyzer {
             anomalies_suppressed: 0,
             flows_dropped: 0,
             conns_dropped: 0,
+            backwards: 0,
             interval_ns: None,
+            max_buckets: None,
             points: false,
         }
     }
@@ -202,6 +213,53 @@ impl Analyzer {
         self
     }
 
+    /// Also keeps throughput and RTT per time bucket, for a capture of unknown length: buckets
+    /// start 1 ms wide and double in width (adjacent pairs merged) whenever the capture would
+    /// need more than `max` of them, so it ends with between `max / 2` and `max`.
+    #[must_use]
+    pub fn with_series_buckets(mut self, max: usize) -> Self {
+        self.interval_ns = Some(1_000_000);
+        self.max_buckets = Some(i64::try_from(max.max(2)).unwrap_or(i64::MAX));
+        self
+    }
+
+    /// Widens the buckets until `time_ns` falls within the most allowed, if there is a most.
+    fn widen_buckets(&mut self, time_ns: i64) {
+        let (Some(max), Some(mut interval), Some(first)) =
+            (self.max_buckets, self.interval_ns, self.first_ns)
+        else {
+            return;
+        };
+        let mut factor = 1usize;
+        while time_ns.saturating_sub(first) / interval >= max {
+            interval = interval.saturating_mul(2);
+            factor *= 2;
+        }
+        if factor == 1 {
+            return;
+        }
+        self.interval_ns = Some(interval);
+        for flow in &mut self.flows {
+            if let Some(s) = flow.series.as_deref_mut() {
+                for series in s
+                    .bytes
+                    .iter_mut()
+                    .chain(&mut s.rtt_us)
+                    .chain(&mut s.rtt_samples)
+                {
+                    series.merge(factor);
+                }
+            }
+        }
+        for conn in &mut self.conns {
+            for space in &mut conn.data {
+                if let Some(s) = space.series.as_mut() {
+                    s.merge(factor);
+                }
+            }
+        }
+    }
+
     /// Seconds since the first frame.
     fn rel(&self, time_ns: i64) -> f64 {
         secs(time_ns - self.first_ns.unwrap_or(time_ns))
@@ -209,7 +267,13 @@ impl Analyzer {
 
     fn see_time(&mut self, time_ns: i64) {
         self.first_ns.get_or_insert(time_ns);
+        // Frames earlier than one before them by more than a millisecond: a merge that did not
+        // sort (jitter between interfaces is smaller).
+        if time_ns < self.last_ns.saturating_sub(1_000_000) {
+            self.backwards += 1;
+        }
         self.last_ns = self.last_ns.max(time_ns);
+        self.widen_buckets(time_ns);
     }
 
     /// A finding about the capture itself (a truncated frame, an unknown linktype).
@@ -235,8 +299,19 @@ impl Analyzer {
         }
     }
 
+    /// One event of [`read_capture`](crate::capture::read_capture): a segment or a finding.
+    pub fn feed(&mut self, event: &capture::Event<'_>) {
+        match event {
+            capture::Event::Segment(s) => self.segment(s),
+            capture::Event::Issue(i) => self.issue(i),
+        }
+    }
+
     /// One TCP segment of the capture.
     pub fn segment(&mut self, seg: &Segment<'_>) {
+        // Times count from the capture's first frame, whatever it carries (as decode and
+        // Wireshark's frame.time_relative do).
+        self.first_ns.get_or_insert(seg.first_time_ns);
         self.see_time(seg.time_ns);
         self.tcp_segments += 1;
         let opts = SegmentOptions::decode(seg);
@@ -553,7 +628,8 @@ impl Analyzer {
         let t = seg.time_ns;
         let bin = self.bin(t);
         let sender = self.flows[fid].flow_side(seg).other().index();
-        let space = &mut self.conns[cid].data[side.other().index()];
+        let data_sender = side.other();
+        let space = &mut self.conns[cid].data[data_sender.index()];
         let flow = &mut self.flows[fid];
         let (sum_us, n) = flow.path[sender].acked(seg.ack, t, &mut space.waiting);
         if let (Some(bin), true) = (bin, n > 0) {
@@ -658,6 +734,20 @@ impl Analyzer {
                 space.waiting.finish();
             }
         }
+        if self.backwards > 0 {
+            self.anomalies.push(Anomaly {
+                kind: "frames_out_of_order",
+                frame: None,
+                time: None,
+                subflow: None,
+                detail: format!(
+                    "{} frames come over a millisecond earlier than a frame before them (several \
+                     interfaces written without sorting, as dumpcap -i A -i B does): times, rates \
+                     and failovers assume time order; `reordercap FILE sorted.pcapng` (Wireshark) sorts them",
+                    self.backwards
+                ),
+            });
+        }
         if self.anomalies_suppressed > 0 {
             self.anomalies.push(Anomaly {
                 kind: "anomaly_limit_reached",
@@ -682,7 +772,7 @@ impl Analyzer {
             }
         }
         let connections = (0..self.conns.len())
-            .map(|cid| self.connection_report(cid, t0))
+            .map(|cid| self.take_connection_report(cid, t0))
             .collect();
         let mut unlinked_subflows = Vec::new();
         for flow in self.flows.iter().filter(|f| f.conn.is_none()) {
@@ -750,7 +840,34 @@ impl Analyzer {
         conn.events.sort_by(|a, b| a.time.total_cmp(&b.time));
     }
 
-    fn connection_report(&self, cid: usize, t0: i64) -> ConnectionReport {
+    /// The report of a connection, taking its events, timeline, anomalies and points out of
+    /// the analyzer rather than copying them: `finish` needs them once.
+    fn take_connection_report(&mut self, cid: usize, t0: i64) -> ConnectionReport {
+        let conn = &mut self.conns[cid];
+        let events = std::mem::take(&mut conn.events);
+        let timeline = std::mem::take(&mut conn.timeline);
+        let anomalies = std::mem::take(&mut conn.anomalies);
+        let points = [0, 1].map(|d| {
+            conn.data[d]
+                .points
+                .take()
+                .map(|p| p.points)
+                .unwrap_or_default()
+        });
+        let mut report = self.connection_report(cid, t0, anomalies);
+        report.events = events;
+        report.timeline = timeline;
+        report.points = points;
+        report.verdicts = verdict::verdicts(&report);
+        report
+    }
+
+    fn connection_report(
+        &self,
+        cid: usize,
+        t0: i64,
+        mut anomalies: Vec<Anomaly>,
+    ) -> ConnectionReport {
         let conn = &self.conns[cid];
         let flows: Vec<&Flow> = conn.subflows.iter().map(|&f| &self.flows[f]).collect();
         let subflows = subflow_reports(&flows, t0);
@@ -771,7 +888,6 @@ impl Analyzer {
             .iter()
             .all(|f| f.rst || (f.dir[0].fin && f.dir[1].fin));
         let any_reset = flows.iter().any(|f| f.rst);
-        let mut anomalies = conn.anomalies.clone();
         if conn.suppressed > 0 {
             anomalies.push(Anomaly {
                 kind: "anomaly_limit_reached",
@@ -787,7 +903,7 @@ impl Analyzer {
         let series = self
             .interval_ns
             .map(|interval| self.series_report(conn, &flows, interval));
-        let mut report = ConnectionReport {
+        ConnectionReport {
             id: cid,
             version: conn.version.map(crate::mptcp::Version::number),
             client_key: conn.keys[0],
@@ -817,26 +933,18 @@ impl Analyzer {
             validation: conn.validation.clone(),
             goodput_client_to_server_bps: goodput(&flows, Side::Client, c.data_bytes),
             goodput_server_to_client_bps: goodput(&flows, Side::Server, s.data_bytes),
-            efficiency_client_to_server: ratio(c.data_bytes, bytes_c),
-            efficiency_server_to_client: ratio(s.data_bytes, bytes_s),
+            efficiency_client_to_server: ratio(c.data_bytes, bytes_c).filter(|_| c.data_bytes > 0),
+            efficiency_server_to_client: ratio(s.data_bytes, bytes_s).filter(|_| s.data_bytes > 0),
             reordering_client_to_server: reordering(&c.waiting),
             reordering_server_to_client: reordering(&s.waiting),
             verdicts: Vec::new(),
             subflows,
-            timeline: conn.timeline.clone(),
-            events: conn.events.clone(),
+            timeline: Vec::new(),
+            events: Vec::new(),
             anomalies,
             series,
-            points: [0, 1].map(|d| {
-                conn.data[d]
-                    .points
-                    .as_ref()
-                    .map(|p| p.points.clone())
-                    .unwrap_or_default()
-            }),
-        };
-        report.verdicts = verdict::verdicts(&report);
-        report
+            points: [Vec::new(), Vec::new()],
+        }
     }
 
     /// Every series of a connection, padded to the capture's length in buckets.
@@ -910,6 +1018,10 @@ fn subflow_reports(flows: &[&Flow], t0: i64) -> Vec<SubflowReport> {
 
 /// Data-level bits per second of one side's data, from its first to its last data segment.
 fn goodput(flows: &[&Flow], side: Side, data_bytes: u64) -> Option<f64> {
+    // Without data-level bytes (fallback, or no mapping captured) there is no goodput to tell.
+    if data_bytes == 0 {
+        return None;
+    }
     let dirs = flows.iter().map(|f| &f.path[f.conn_side(side).index()]);
     let first = dirs.clone().filter_map(|d| d.first_data_ns).min();
     let last = dirs.filter_map(|d| d.last_data_ns).max();

@@ -559,16 +559,45 @@ impl Analyzer {
         let rel = flow.relative(flow_side, seg.seq);
         let mapping = flow.dir[flow_side.index()].mapping;
         let index = u32::try_from(flow.index).unwrap_or(u32::MAX);
+        let subflow = flow.index;
         if let (Some(rel), Some(m)) = (rel, mapping) {
             let off = rel.wrapping_sub(m.ssn);
-            let mut mapped_end = None;
+            let mut mapped = None;
             if off < m.payload {
                 let n = seg.payload_len.min(m.payload - off);
                 let start = m.dsn.wrapping_add(u64::from(off));
                 let end = start.wrapping_add(u64::from(n));
                 let bin = self.bin(seg.time_ns);
+                let time = secs(seg.time_ns - self.first_ns.unwrap_or(seg.time_ns));
                 let space = &mut self.conns[cid].data[side.index()];
                 let c = space.sent.record(start, end, index);
+                if self.points {
+                    // Offsets count from IDSN + 1, or from the first data seen without keys.
+                    let origin = *space
+                        .origin
+                        .get_or_insert(space.key_hash.map_or(start, |k| k.idsn.wrapping_add(1)));
+                    let offset = start.wrapping_sub(origin);
+                    // Data from before the origin (seen late, without keys) has no place.
+                    if offset.cast_signed() >= 0 {
+                        let kind = if c.new > 0 {
+                            "new"
+                        } else if c.reinjected > 0 {
+                            "reinjected"
+                        } else {
+                            "resent"
+                        };
+                        space
+                            .points
+                            .get_or_insert_with(Box::default)
+                            .push(SeqPoint {
+                                time,
+                                offset,
+                                len: n,
+                                subflow,
+                                kind,
+                            });
+                    }
+                }
                 space.data_bytes += c.new;
                 if c.reinjected > 0 {
                     space.reinjections += 1;
@@ -586,10 +615,10 @@ impl Analyzer {
                 {
                     d.dsn_end = Some(end);
                 }
-                mapped_end = Some((start, end));
+                mapped = Some((start, end));
             }
             self.checksum_feed(cid, fid, seg, flow_side, rel);
-            return mapped_end;
+            return mapped;
         }
         // Data on the first subflow of a connection that never mapped any: the peers are
         // speaking plain TCP (RFC 8684 §3.7).

@@ -19,17 +19,41 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use serde::Serialize;
 
-/// Histogram buckets per decade; the quantiles are exact to within half a bucket (±6%).
-const PER_DECADE: f64 = 20.0;
-/// The smallest duration told apart: 1 µs; smaller ones count in the first bucket.
-const FLOOR_NS: f64 = 1e3;
-/// 1 µs to 10^4 s.
-const BUCKETS: usize = 200;
+/// Buckets per doubling: each bucket is 1/8 of an octave wide, so a quantile read from its
+/// middle is within ±4.5% of the true value (the scheme of HDR histograms). A quantile of at
+/// most `EXACT` samples is exact.
+const SUB_BUCKETS: u32 = 8;
+/// The smallest duration told apart: 2^10 ns, about 1 µs; smaller ones count in the first bucket.
+const FLOOR_EXP: u32 = 10;
+/// Up to 2^45 ns, about 9.8 hours.
+const BUCKETS: usize = ((45 - FLOOR_EXP) * SUB_BUCKETS) as usize;
 
-/// A distribution of durations.
+/// The bucket of a duration: its octave above the floor and the next three bits of it.
+fn bucket(ns: u64) -> usize {
+    let ns = ns.max(1 << FLOOR_EXP);
+    let exp = ns.ilog2();
+    let sub = (ns >> (exp - 3)) & u64::from(SUB_BUCKETS - 1);
+    let b = (exp - FLOOR_EXP) * SUB_BUCKETS + u32::try_from(sub).unwrap_or(0);
+    usize::try_from(b).map_or(BUCKETS - 1, |b| b.min(BUCKETS - 1))
+}
+
+/// The middle of a bucket, in nanoseconds.
+fn bucket_mid(b: usize) -> f64 {
+    let b = u32::try_from(b).unwrap_or(0);
+    let (exp, sub) = (b / SUB_BUCKETS + FLOOR_EXP, b % SUB_BUCKETS);
+    (f64::from(SUB_BUCKETS + sub) + 0.5) * 2f64.powi(i32::try_from(exp).unwrap_or(0) - 3)
+}
+
+/// Samples kept as they are, so that a short distribution's quantiles are exact.
+const EXACT: usize = 64;
+
+/// A distribution of durations: exact for its first `EXACT` samples, to ±4.5% after. The
+/// buckets are only allocated past `EXACT` samples, so the many short flows of a capture cost
+/// a few bytes each.
 #[derive(Debug, Clone)]
 pub struct Histogram {
-    counts: Box<[u32; BUCKETS]>,
+    counts: Option<Box<[u32; BUCKETS]>>,
+    first: Vec<i64>,
     samples: u64,
     min_ns: i64,
     max_ns: i64,
@@ -38,7 +62,8 @@ pub struct Histogram {
 impl Default for Histogram {
     fn default() -> Self {
         Histogram {
-            counts: Box::new([0; BUCKETS]),
+            counts: None,
+            first: Vec::new(),
             samples: 0,
             min_ns: i64::MAX,
             max_ns: 0,
@@ -59,19 +84,20 @@ pub struct Stats {
 impl Histogram {
     pub fn record(&mut self, ns: i64) {
         let ns = ns.max(0);
-        #[allow(
-            clippy::cast_precision_loss,
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss
-        )]
-        let bucket = if (ns as f64) <= FLOOR_NS {
-            0
-        } else {
-            ((ns as f64 / FLOOR_NS).log10() * PER_DECADE) as usize
-        };
-        let b = &mut self.counts[bucket.min(BUCKETS - 1)];
-        *b = b.saturating_add(1);
         self.samples += 1;
+        if self.first.len() < EXACT {
+            self.first.push(ns);
+        } else {
+            let counts = self.counts.get_or_insert_with(|| {
+                let mut counts = Box::new([0; BUCKETS]);
+                for &v in &self.first {
+                    counts[bucket(v.unsigned_abs())] += 1;
+                }
+                counts
+            });
+            let b = &mut counts[bucket(ns.unsigned_abs())];
+            *b = b.saturating_add(1);
+        }
         self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);
     }
@@ -85,14 +111,21 @@ impl Histogram {
             clippy::cast_sign_loss
         )]
         let rank = ((self.samples as f64 * q).ceil() as u64).max(1);
+        if self.samples <= EXACT as u64 {
+            let mut sorted = self.first.clone();
+            sorted.sort_unstable();
+            let i = usize::try_from(rank - 1)
+                .unwrap_or(0)
+                .min(sorted.len().saturating_sub(1));
+            #[allow(clippy::cast_precision_loss)]
+            return sorted.get(i).map_or(0.0, |&v| v as f64);
+        }
         let mut seen = 0u64;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (i, &c) in self.counts.iter().flat_map(|c| c.iter()).enumerate() {
             seen += u64::from(c);
             if seen >= rank {
                 #[allow(clippy::cast_precision_loss)]
-                let mid = FLOOR_NS * 10f64.powf((i as f64 + 0.5) / PER_DECADE);
-                #[allow(clippy::cast_precision_loss)]
-                return mid.clamp(self.min_ns as f64, self.max_ns as f64);
+                return bucket_mid(i).clamp(self.min_ns as f64, self.max_ns as f64);
             }
         }
         #[allow(clippy::cast_precision_loss)]
@@ -113,8 +146,9 @@ impl Histogram {
             Stats {
                 samples: self.samples,
                 min_ms: ms(self.min_ns),
-                median_ms: self.quantile(0.5) / 1e6,
-                p90_ms: self.quantile(0.9) / 1e6,
+                // Quantiles are good to a few percent: shown to the microsecond.
+                median_ms: (self.quantile(0.5) / 1e3).round() / 1e3,
+                p90_ms: (self.quantile(0.9) / 1e3).round() / 1e3,
                 max_ms: ms(self.max_ns),
             }
         })
@@ -326,11 +360,33 @@ impl Series {
         }
         self.bins[bin] = self.bins[bin].saturating_add(v);
     }
+
+    /// Merges every `factor` adjacent buckets into one, for buckets `factor` times as wide.
+    pub fn merge(&mut self, factor: usize) {
+        if factor > 1 {
+            self.bins = self.bins.chunks(factor).map(|c| c.iter().sum()).collect();
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_are_eighths_of_octaves() {
+        assert_eq!(bucket(0), 0);
+        assert_eq!(bucket(1024), 0);
+        assert_eq!(bucket(1152), 1); // 1024 * 9/8
+        assert_eq!(bucket(2048), 8);
+        assert_eq!(bucket(u64::MAX), BUCKETS - 1);
+        for ns in [1_500u64, 70_000, 3_000_000, 42_000_000_000] {
+            let mid = bucket_mid(bucket(ns));
+            #[allow(clippy::cast_precision_loss)]
+            let err = (mid / ns as f64 - 1.0).abs();
+            assert!(err < 0.07, "{ns}: {mid}");
+        }
+    }
 
     #[test]
     fn histogram_quantiles_within_a_bucket() {
@@ -402,6 +458,18 @@ mod tests {
         assert!(p.points.len() > MAX_POINTS / 2);
         assert_eq!(p.points[0].offset, 0);
         assert!(p.points.last().unwrap().offset > 3 * MAX_POINTS as u64 - 8);
+    }
+
+    #[test]
+    fn merged_buckets_keep_their_sums() {
+        let mut s = Series::default();
+        for (bin, v) in [(0, 1), (1, 2), (2, 4), (4, 8)] {
+            s.add(bin, v);
+        }
+        s.merge(2);
+        assert_eq!(s.bins, [3, 4, 8]);
+        s.merge(4);
+        assert_eq!(s.bins, [15]);
     }
 
     #[test]

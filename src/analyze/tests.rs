@@ -10,7 +10,7 @@ use hex_literal::hex;
 
 use crate::capture::link::LINKTYPE_ETHERNET;
 use crate::capture::writer::{PcapWriter, TcpFrame, tcp_frame};
-use crate::capture::{Event, TcpFlags, read_capture};
+use crate::capture::{TcpFlags, read_capture};
 use crate::mptcp::crypto::{self, Checksum};
 use crate::mptcp::encode::{area, encode};
 use crate::mptcp::option::{MpFail, MpPrio};
@@ -122,18 +122,22 @@ impl Capture {
     }
 
     fn analyze(self, limits: Limits) -> Report {
-        let bytes = self.w.into_inner();
-        let mut a = Analyzer::new(limits);
-        let summary = read_capture(&bytes[..], |e| {
-            match e {
-                Event::Segment(s) => a.segment(&s),
-                Event::Issue(i) => a.issue(&i),
-            }
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-        a.finish(summary.frames)
+        self.analyze_with(Analyzer::new(limits))
     }
+
+    fn analyze_with(self, analyzer: Analyzer) -> Report {
+        report_of(&self.w.into_inner(), analyzer)
+    }
+}
+
+/// The report of a whole capture in memory.
+pub(crate) fn report_of(capture: &[u8], mut analyzer: Analyzer) -> Report {
+    let summary = read_capture(capture, |e| {
+        analyzer.feed(&e);
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    analyzer.finish(summary.frames)
 }
 
 const SYN: TcpFlags = TcpFlags::SYN;
@@ -946,3 +950,5 @@ fn broken_mptcp_option_without_a_connection_is_a_capture_finding() {
         "10.0.0.1:40000 > 10.0.0.2:80: TCP option kind 30 at offset 0 has length 0, less than 2"
     );
 }
+
+mod perf;

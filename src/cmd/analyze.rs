@@ -14,13 +14,16 @@ use crate::analyze::report::{
     Anomaly, ConnectionReport, Counts, EventKind, Report, SeriesReport, Side, SubflowReport,
 };
 use crate::analyze::{Analyzer, Limits};
-use crate::capture::{self, CaptureError, Event};
+use crate::capture::{self, CaptureError};
 use crate::cmd::Status;
 use crate::output::{self, Output, Render, Style};
+use crate::plot;
 
 pub const EXAMPLES: &str = "Examples:
   mptcpstat analyze testdata/pcap/v1-failover.pcap
   mptcpstat analyze --json capture.pcapng | jq '.connections[] | {server_token, subflows: [.subflows[].share]}'
+  mptcpstat analyze --interval 0.5 capture.pcap
+  mptcpstat analyze capture.pcap --plot conn.svg --connection 0
   tcpdump -i any -w - 'tcp port 5201' | mptcpstat analyze -";
 
 #[derive(Debug, clap::Args)]
@@ -30,15 +33,45 @@ pub struct Args {
     pub file: PathBuf,
 
     /// Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = parse_interval)]
     pub interval: Option<f64>,
+
+    /// Draw one connection as an SVG file: its data-level time-sequence graph, throughput and
+    /// RTT per subflow over time, with failover and address events marked.
+    #[arg(long, value_name = "OUT.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// The connection to plot, by its number in the report (default: the one with the most data).
+    #[arg(long, value_name = "ID", requires = "plot")]
+    pub connection: Option<usize>,
 
     /// Most connections to track; later ones are counted, not analyzed.
     #[arg(long, default_value_t = Limits::default().connections, value_name = "N")]
     pub max_connections: usize,
 }
 
+/// Buckets of a plot's throughput and RTT lines when no `--interval` was given: the width
+/// doubles from 1 ms until the capture fits in this many (so 100 to 200 of them).
+const PLOT_BUCKETS: usize = 200;
+
+fn parse_interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v >= 0.001 && v.is_finite() => Ok(v),
+        _ => Err("expected seconds, at least 0.001 (1 ms)".to_owned()),
+    }
+}
+
 pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
+    if let Some(path) = &args.plot
+        && !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
+        anyhow::bail!(
+            "--plot {}: only SVG is drawn; name the file .svg (convert it with `rsvg-convert -o plot.png plot.svg`)",
+            path.display()
+        );
+    }
     let input = capture::open_input(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let limits = Limits {
@@ -49,13 +82,65 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
             .max(Limits::default().flows),
         ..Limits::default()
     };
+    let mut analyzer = Analyzer::new(limits);
+    if let Some(secs) = args.interval {
+        #[allow(clippy::cast_possible_truncation)] // at least 1 ms, at most years
+        let ns = (secs * 1e9).round() as i64;
+        analyzer = analyzer.with_series(ns);
+    } else if args.plot.is_some() {
+        analyzer = analyzer.with_series_buckets(PLOT_BUCKETS);
+    }
+    if args.plot.is_some() {
+        analyzer = analyzer.with_points();
+    }
     let reading = || format!("reading {}", args.file.display());
-    let (report, corrupt) = analyze(input, limits, out).with_context(reading)?;
     // A capture corrupt after some frames: the report of those, then the error.
+    let (mut report, corrupt) = analyze(input, analyzer, out).with_context(reading)?;
+    if let Some(path) = &args.plot {
+        let c = pick_connection(&report, args.connection)?;
+        let svg = plot::connection_svg(c)?;
+        std::fs::write(path, svg).with_context(|| format!("writing {}", path.display()))?;
+        if args.interval.is_none() {
+            // Buckets chosen for the picture are not what the table was asked to show.
+            for c in &mut report.connections {
+                c.series = None;
+            }
+        }
+    }
     out.report(&report)?;
     match corrupt {
         Some(e) => Err(anyhow::Error::new(e).context(reading())),
         None => Ok(Status::Ok),
+    }
+}
+
+/// The connection `--connection` names, or the one that carried the most data.
+fn pick_connection(report: &Report, id: Option<usize>) -> anyhow::Result<&ConnectionReport> {
+    let conns = &report.connections;
+    match id {
+        Some(id) => conns
+            .iter()
+            .find(|c| c.id == id)
+            .with_context(|| match conns.len() {
+                0 => format!("--connection {id}: the capture has no MPTCP connection to plot"),
+                1 => format!(
+                    "--connection {id}: no such connection; the capture has only connection 0"
+                ),
+                n => format!(
+                    "--connection {id}: no such connection; the capture has connections 0 to {}",
+                    n - 1
+                ),
+            }),
+        None => conns
+            .iter()
+            .max_by_key(|c| {
+                (
+                    c.data_bytes_client_to_server + c.data_bytes_server_to_client,
+                    c.bytes_client_to_server + c.bytes_server_to_client,
+                    std::cmp::Reverse(c.id),
+                )
+            })
+            .context("nothing to plot: the capture has no MPTCP connection"),
     }
 }
 
@@ -65,16 +150,12 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
 /// the corruption, with the error beside it; input that is no capture is an error alone.
 pub fn analyze(
     input: impl io::Read,
-    limits: Limits,
+    mut analyzer: Analyzer,
     out: &mut Output<'_>,
 ) -> anyhow::Result<(Report, Option<CaptureError>)> {
-    let mut analyzer = Analyzer::new(limits);
     let mut seen = 0u64;
     let summary = capture::read_capture(input, |event| {
-        match event {
-            Event::Segment(seg) => analyzer.segment(&seg),
-            Event::Issue(issue) => analyzer.issue(&issue),
-        }
+        analyzer.feed(&event);
         seen += 1;
         if seen.is_multiple_of(1 << 20) {
             out.progress(&format!("{seen} frames read"));
@@ -241,8 +322,6 @@ fn performance_lines(c: &ConnectionReport, w: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
-/// The subflows: where, what kind, how much, how fast. Rate and RTT are those of the
-/// direction that carried more (RTT from data and ACKs; the handshake's when there was none).
 /// The subflows: where, what kind, how much, how fast. Rate and RTT are those of the
 /// direction that carried more (RTT from data and ACKs; the handshake's when there was none).
 fn subflow_table(subflows: &[SubflowReport], w: &mut dyn Write) -> io::Result<()> {

@@ -53,7 +53,10 @@ fn render(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
     clap_mangen::Man::new(cmd)
         .source(format!("mptcpstat {}", env!("CARGO_PKG_VERSION")))
         .render(&mut buf)?;
-    Ok(buf)
+    // clap_mangen heads the text after the options "EXTRA"; ours is always the examples
+    // (and, for mptcpstat(1), the exit status).
+    let page = String::from_utf8_lossy(&buf).replace(".SH EXTRA\n", ".SH EXAMPLES\n");
+    Ok(page.into_bytes())
 }
 
 pub fn run_completions(args: &CompletionsArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use serde::Serialize;
@@ -31,6 +31,10 @@ use crate::kernel::sock_diag::{
 };
 use crate::mptcp::types::Token;
 use crate::output::{self, Output, Render, Style};
+
+mod watch;
+
+pub use watch::{ConnectionRates, Rates, SubflowRates, Watch};
 
 #[derive(Debug, clap::Args)]
 #[allow(clippy::struct_excessive_bools)] // command-line switches, like ss's
@@ -56,7 +60,9 @@ pub struct ConnsArgs {
     /// Only connections with ADDR on either side, of the connection or of any subflow.
     #[arg(long, value_name = "ADDR")]
     pub addr: Option<IpAddr>,
-    /// Repeat every SECS seconds (JSON Lines with --json).
+    /// Repeat every SECS seconds with the throughput of each subflow over the interval, its
+    /// share, RTT, RTT variance, cwnd and retransmits, and each connection's RTT spread: a
+    /// table redrawn in place on a terminal, JSON Lines with --json.
     #[arg(short, long, value_name = "SECS", value_parser = parse_secs)]
     pub watch: Option<Duration>,
     /// Stop after N reports (with --watch).
@@ -166,6 +172,8 @@ pub struct Connection {
     pub send_q: u32,
     pub uid: u32,
     pub inode: u32,
+    /// `idiag_cookie`: tells this socket from a later one on the same addresses and ports.
+    pub cookie: u64,
     /// Data-level bytes (`mptcp_info`, Linux 6.5+).
     pub bytes_sent: Option<u64>,
     pub bytes_received: Option<u64>,
@@ -174,6 +182,9 @@ pub struct Connection {
     pub subflows: Vec<Subflow>,
     /// Everything `struct mptcp_info` holds, as the kernel sent it.
     pub mptcp_info: Option<MptcpInfo>,
+    /// With `--watch`: throughput over the last interval; null in a single report and in
+    /// the first record of a watch.
+    pub rates: Option<ConnectionRates>,
 }
 
 /// One subflow: a TCP socket with MPTCP ULP info.
@@ -184,6 +195,9 @@ pub struct Subflow {
     pub remote_addr: IpAddr,
     pub remote_port: u16,
     pub state: TcpState,
+    /// `idiag_cookie` of the subflow socket (`ss -e` prints it as `sk:`, in hex); subflows
+    /// are kernel sockets without an inode, so this is what tells a new one from an old one.
+    pub cookie: u64,
     /// The peer asked for backup (`bkup_rem`) or this side did (`bkup_loc`).
     pub backup: bool,
     /// Interface the subflow is bound to (the endpoint's `dev`).
@@ -224,6 +238,9 @@ pub struct Subflow {
     pub last_data_sent_ms: Option<u32>,
     pub last_data_recv_ms: Option<u32>,
     pub last_ack_recv_ms: Option<u32>,
+    /// With `--watch`: throughput over the last interval; null in a single report, in the
+    /// first record of a watch, and for a subflow that was not in the previous record.
+    pub rates: Option<SubflowRates>,
 }
 
 /// `conns --json`.
@@ -253,6 +270,7 @@ impl Subflow {
             remote_addr: t.msg.dst,
             remote_port: t.msg.dport,
             state: t.msg.state,
+            cookie: t.msg.cookie,
             backup: sf.backup(),
             dev,
             local_id: sf.id_loc,
@@ -290,6 +308,7 @@ impl Subflow {
             last_data_sent_ms: i.last_data_sent,
             last_data_recv_ms: i.last_data_recv,
             last_ack_recv_ms: i.last_ack_recv,
+            rates: None,
         }
     }
 }
@@ -313,12 +332,14 @@ impl Connection {
             send_q: m.msg.wqueue,
             uid: m.msg.uid,
             inode: m.msg.inode,
+            cookie: m.msg.cookie,
             bytes_sent: info.and_then(|i| i.bytes_sent),
             bytes_received: info.and_then(|i| i.bytes_received),
             bytes_acked: info.and_then(|i| i.bytes_acked),
             bytes_retrans: info.and_then(|i| i.bytes_retrans),
             subflows: Vec::new(),
             mptcp_info: m.info.clone(),
+            rates: None,
         }
     }
 
@@ -487,13 +508,21 @@ pub fn run(args: &ConnsArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     };
     let mut n = 0;
+    let mut rates = Rates::default();
+    let start = Instant::now();
+    let mut last = None;
     loop {
         let mut report = snapshot(args, &filter)?;
+        let at = start.elapsed().as_secs_f64();
         report.time = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .ok()
             .map(|d| d.as_secs_f64());
-        out.record(&report)?;
+        rates.update(&mut report, at);
+        let interval = last.map(|l| at - l);
+        last = Some(at);
+        out.clear_screen()?;
+        out.record(&Watch { report, interval })?;
         out.flush()?;
         n += 1;
         if args.count.is_some_and(|c| n >= c) {

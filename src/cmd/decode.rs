@@ -4,6 +4,7 @@
 //! flat and `| head` stops the work. Keys, tokens and HMACs are hex; DSN, SSN and data ACK stay
 //! the numbers on the wire (a 4-byte DSN is not expanded here; `analyze` does that).
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::ops::ControlFlow;
@@ -12,11 +13,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::analyze::report::ConnectionReport;
+use crate::analyze::{Analyzer, Limits};
 use crate::capture::{self, Event, FrameIssue, Segment, TcpFlags};
 use crate::cmd::Status;
 use crate::mptcp::option::option_hex;
 use crate::mptcp::tcp_options::{OptionsError, TCPOPT_MPTCP};
-use crate::mptcp::{DecodeError, Found, Hex, MptcpOption, Subtype, options};
+use crate::mptcp::{DecodeError, Found, Hex, MptcpOption, Subtype, Token, options};
 use crate::output::{Output, Render, Style};
 
 pub const EXAMPLES: &str = "Examples:
@@ -43,6 +46,27 @@ pub struct Args {
     /// Only frames to or from this address.
     #[arg(long, value_name = "ADDR")]
     pub host: Option<IpAddr>,
+
+    /// Only frames of the MPTCP connection with this token (either host's, as `conns` and
+    /// `analyze` show them), on all its subflows. The capture is read twice, so not from -.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<Token>,
+}
+
+/// The subflows of one connection (`--token`), each by its two endpoints, lower first so
+/// that both directions match.
+#[derive(Debug, Default)]
+pub struct Subflows(HashSet<((IpAddr, u16), (IpAddr, u16))>);
+
+impl Subflows {
+    fn insert(&mut self, a: (IpAddr, u16), b: (IpAddr, u16)) {
+        self.0.insert(if a <= b { (a, b) } else { (b, a) });
+    }
+
+    fn carry(&self, seg: &Segment<'_>) -> bool {
+        let (a, b) = ((seg.src, seg.sport), (seg.dst, seg.dport));
+        self.0.contains(&if a <= b { (a, b) } else { (b, a) })
+    }
 }
 
 /// A subtype to keep, by its JSON name.
@@ -128,18 +152,69 @@ pub struct Record<'a> {
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> anyhow::Result<Status> {
-    let input = capture::open_input(&args.file)
-        .with_context(|| format!("cannot open {}", args.file.display()))?;
-    decode(input, args, out).with_context(|| format!("reading {}", args.file.display()))?;
+    let open = || {
+        capture::open_input(&args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))
+    };
+    let flows = match args.token {
+        Some(token) => Some(subflows_of(token, open()?, args, out)?),
+        None => None,
+    };
+    decode(open()?, args, flows.as_ref(), out)
+        .with_context(|| format!("reading {}", args.file.display()))?;
     Ok(Status::Ok)
 }
 
+/// The subflows of the connection with `token`, from a first pass over the capture.
+fn subflows_of(
+    token: Token,
+    input: impl io::Read,
+    args: &Args,
+    out: &mut Output<'_>,
+) -> anyhow::Result<Subflows> {
+    if args.file.as_os_str() == "-" {
+        anyhow::bail!("--token reads the capture twice: give a file, not -");
+    }
+    let (report, _) = super::analyze::analyze(input, Analyzer::new(Limits::default()), out)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let mut flows = Subflows::default();
+    let wanted =
+        |c: &&ConnectionReport| c.client_token == Some(token) || c.server_token == Some(token);
+    for s in report
+        .connections
+        .iter()
+        .filter(wanted)
+        .flat_map(|c| &c.subflows)
+    {
+        flows.insert(
+            (s.client_addr, s.client_port),
+            (s.server_addr, s.server_port),
+        );
+    }
+    if flows.0.is_empty() {
+        anyhow::bail!(
+            "no MPTCP connection with token {token} in {}: `mptcpstat analyze` lists the tokens it has",
+            args.file.display()
+        );
+    }
+    Ok(flows)
+}
+
 /// Streams `input` to `out`; stops early, keeping what was printed, if `out` fails.
-pub fn decode(input: impl io::Read, args: &Args, out: &mut Output<'_>) -> anyhow::Result<()> {
+/// `flows`, when given, keeps only frames of those subflows (`--token`).
+pub fn decode(
+    input: impl io::Read,
+    args: &Args,
+    flows: Option<&Subflows>,
+    out: &mut Output<'_>,
+) -> anyhow::Result<()> {
     let mut first_time = None;
     let mut write_error = None;
     let result = capture::read_capture(input, |event| {
         let record = match event {
+            Event::Segment(seg) if flows.is_some_and(|f| !f.carry(&seg)) => {
+                return ControlFlow::Continue(());
+            }
             Event::Segment(seg) => match segment_record(&seg, args, &mut first_time) {
                 Some(r) => out.record(&r),
                 None => return ControlFlow::Continue(()),
@@ -161,8 +236,7 @@ pub fn decode(input: impl io::Read, args: &Args, out: &mut Output<'_>) -> anyhow
     Ok(())
 }
 
-fn relative(time_ns: i64, first: &mut Option<i64>) -> f64 {
-    let t0 = *first.get_or_insert(time_ns);
+fn relative(time_ns: i64, t0: i64) -> f64 {
     // Nanoseconds as float seconds: exact to well below a microsecond for any capture length.
     #[allow(clippy::cast_precision_loss)]
     let secs = (time_ns - t0) as f64 / 1e9;
@@ -174,8 +248,9 @@ fn segment_record<'a>(
     args: &Args,
     first: &mut Option<i64>,
 ) -> Option<Record<'a>> {
-    // The relative time counts from the first frame, printed or not.
-    let time = relative(seg.time_ns, first);
+    // Times count from the capture's first frame, whatever it carries (Wireshark's
+    // frame.time_relative).
+    let time = relative(seg.time_ns, *first.get_or_insert(seg.first_time_ns));
     let mut items = Vec::new();
     let mut anomalies = Vec::new();
     // An MPTCP option cut by the snapshot length: the frame carries one, unreadable.
@@ -267,7 +342,9 @@ fn malformed<'a>(raw: &[u8], error: DecodeError) -> Item<'a> {
 fn issue_record<'a>(issue: &FrameIssue, first: &mut Option<i64>) -> Record<'a> {
     Record {
         frame: issue.frame,
-        time: issue.time_ns.map_or(0.0, |t| relative(t, first)),
+        time: issue
+            .time_ns
+            .map_or(0.0, |t| relative(t, *first.get_or_insert(t))),
         src: None,
         sport: None,
         dst: None,

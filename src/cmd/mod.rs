@@ -4,12 +4,15 @@
 //! `capture`), composes a report and hands it to [`Output`]. It never prints by itself.
 
 pub mod analyze;
+pub mod check;
 pub mod completions;
 pub mod conns;
 pub mod counters;
 pub mod decode;
 pub mod endpoints;
+pub mod export;
 pub mod limits;
+pub mod monitor;
 pub mod status;
 
 use std::io::{self, Write};
@@ -51,6 +54,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Limits(args) => limits::run(&args, &mut output)?,
         Command::Counters(args) => counters::run(&args, &mut output)?,
         Command::Conns(args) => conns::run(&args, &mut output)?,
+        Command::Check(args) => check::run(&args, &mut output)?,
+        Command::Export(args) => export::run(&args, &mut output)?,
+        Command::Monitor(args) => monitor::run(&args, &mut output)?,
     };
     output.flush()?;
     Ok(status)

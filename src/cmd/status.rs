@@ -112,7 +112,8 @@ pub fn collect(proc: &Proc, socket: Result<(), i32>, pm: PmAnswer) -> anyhow::Re
 }
 
 /// Enabled, disabled or missing, and why.
-fn answer(sysctls: Option<&Sysctls>, socket: Result<(), i32>) -> (State, Option<String>) {
+#[must_use]
+pub fn answer(sysctls: Option<&Sysctls>, socket: Result<(), i32>) -> (State, Option<String>) {
     let off = |name: &str| (State::Disabled, Some(format!("net.mptcp.{name} = 0")));
     if let Some(s) = sysctls {
         // The out-of-tree kernel made every TCP socket MPTCP-capable; IPPROTO_MPTCP sockets

@@ -423,6 +423,43 @@ pub fn level(name: &str) -> Level {
     describe(name).map_or(Info, |(_, l)| l)
 }
 
+/// What kind of trouble a counter reports, so that `check` can explain counters together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    /// Connections that ran as plain TCP: MP_CAPABLE missing or stripped, blackholes.
+    Fallback,
+    /// Data-level integrity: DSS checksum failures, MP_FAIL, mappings that do not match.
+    Checksum,
+    /// MP_JOIN subflows refused or not opened: unknown tokens, bad HMACs, limits, errors.
+    Join,
+    /// ADD_ADDR and RM_ADDR dropped.
+    Address,
+    /// Anything else.
+    Other,
+}
+
+/// The group of a counter, from its name (upstream and out-of-tree names alike).
+#[must_use]
+pub fn group(name: &str) -> Group {
+    if name.contains("Fallback")
+        || name.contains("Fallenback")
+        || name.starts_with("InfiniteMap")
+        || name.starts_with("MPCapableSYNTX")
+        || name == "Blackhole"
+    {
+        Group::Fallback
+    } else if name.contains("Csum") || name.starts_with("MPFail") || name.starts_with("DSS") {
+        Group::Checksum
+    } else if name.starts_with("MPJoin") || name.starts_with("MismatchPort") {
+        Group::Join
+    } else if name.contains("AddAddr") || name.contains("AddTx") || name.starts_with("RmAddr") {
+        Group::Address
+    } else {
+        Group::Other
+    }
+}
+
 /// Counters that hold a current value rather than a running count; a delta can be negative.
 #[must_use]
 pub fn is_gauge(name: &str) -> bool {
@@ -453,6 +490,48 @@ mod tests {
         let header = text.lines().find(|l| l.starts_with("MPTcpExt:")).unwrap();
         for name in header.split_whitespace().skip(1) {
             assert!(describe(name).is_some(), "{name} has no meaning");
+        }
+    }
+
+    #[test]
+    fn every_trouble_counter_has_a_group_that_fits_its_meaning() {
+        assert_eq!(group("MPCapableFallbackACK"), Group::Fallback);
+        assert_eq!(group("MPCapableSYNTXDrop"), Group::Fallback);
+        assert_eq!(group("InfiniteMapRx"), Group::Fallback);
+        assert_eq!(group("DSSCorruptionFallback"), Group::Fallback);
+        assert_eq!(group("DataCsumErr"), Group::Checksum);
+        assert_eq!(group("MPFailRx"), Group::Checksum);
+        assert_eq!(group("DSSNoMatchTCP"), Group::Checksum);
+        assert_eq!(group("MPJoinAckHMacFailure"), Group::Join);
+        assert_eq!(group("MismatchPortSynRx"), Group::Join);
+        assert_eq!(group("AddAddrDrop"), Group::Address);
+        assert_eq!(group("EchoAddTxDrop"), Group::Address);
+        assert_eq!(group("RmAddrTxDrop"), Group::Address);
+        assert_eq!(group("RcvPruned"), Group::Other);
+        // Each group's words appear in the meanings of its trouble counters.
+        for (name, meaning, level) in COUNTERS {
+            if *level != Trouble {
+                continue;
+            }
+            let words: &[&str] = match group(name) {
+                Group::Fallback => &[
+                    "fell back",
+                    "fallback",
+                    "blackhole",
+                    "MP_CAPABLE not sent",
+                    "infinite mapping",
+                    "peer fell back",
+                ],
+                Group::Checksum => &["checksum", "MP_FAIL", "mapping", "DSS"],
+                Group::Join => &["MP_JOIN", "subflow", "HMAC"],
+                Group::Address => &["ADD_ADDR", "RM_ADDR"],
+                Group::Other => &[""],
+            };
+            assert!(
+                words.iter().any(|w| meaning.contains(w)),
+                "{name} ({meaning}) is in {:?}",
+                group(name)
+            );
         }
     }
 

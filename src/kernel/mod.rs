@@ -12,15 +12,20 @@
 //! - [`mib`]: the MPTcpExt counters: what each one counts, which ones signal trouble.
 //! - [`netns`]: `--netns NAME`: run a query inside another network namespace.
 //! - [`probe`]: can an MPTCP socket be created here; interface index and name.
+//! - [`route`]: rtnetlink: interfaces, addresses, routes and policy rules, and which route the
+//!   kernel would pick for traffic from an address.
+//! - [`events`]: the `mptcp_pm_events` multicast group: path manager events as they happen.
 //!
 //! Errors are [`KernelError`]; every message ends with what to do about it.
 
+pub mod events;
 pub mod mib;
 pub mod netlink;
 pub mod netns;
 pub mod pm;
 pub mod probe;
 pub mod procfs;
+pub mod route;
 pub mod sock_diag;
 
 use std::fmt;
@@ -134,6 +139,7 @@ pub(crate) const EACCES: i32 = 13;
 pub(crate) const EEXIST: i32 = 17;
 pub(crate) const EINVAL: i32 = 22;
 pub(crate) const EMFILE: i32 = 24;
+pub(crate) const ENOBUFS: i32 = 105;
 pub(crate) const ENOPROTOOPT: i32 = 92;
 pub(crate) const EPROTONOSUPPORT: i32 = 93;
 pub(crate) const EOPNOTSUPP: i32 = 95;

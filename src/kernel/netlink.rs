@@ -25,11 +25,12 @@ use netlink_sys::{Socket, SocketAddr, protocols};
 
 use super::KernelError;
 
-/// `NETLINK_SOCK_DIAG` or `NETLINK_GENERIC`.
+/// `NETLINK_SOCK_DIAG`, `NETLINK_GENERIC` or `NETLINK_ROUTE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     SockDiag,
     Generic,
+    Route,
 }
 
 /// `MSG_TRUNC` (`include/linux/socket.h`): `recv` returns the datagram's real length even when
@@ -57,6 +58,7 @@ impl Netlink {
         let proto = match protocol {
             Protocol::SockDiag => protocols::NETLINK_SOCK_DIAG,
             Protocol::Generic => protocols::NETLINK_GENERIC,
+            Protocol::Route => protocols::NETLINK_ROUTE,
         };
         let mut socket =
             Socket::new(proto).map_err(|e| KernelError::os("opening a netlink socket", &e))?;
@@ -136,6 +138,67 @@ impl Netlink {
                 return Ok(());
             }
         }
+    }
+}
+
+impl Netlink {
+    /// Asks for a receive buffer of `bytes` (the kernel caps it at `net.core.rmem_max`);
+    /// best effort, as a smaller buffer still works, only drops more under bursts.
+    pub fn set_receive_buffer(&mut self, bytes: usize) {
+        let _ = self.socket.set_rx_buf_sz(bytes);
+    }
+
+    /// Joins multicast group `group` (an id from the generic netlink controller), so that
+    /// [`Netlink::recv_multicast`] receives what the kernel sends to it.
+    pub fn add_membership(&mut self, group: u32) -> Result<(), KernelError> {
+        self.socket
+            .add_membership(group)
+            .map_err(|e| KernelError::os(format!("joining netlink multicast group {group}"), &e))
+    }
+
+    /// Waits up to `timeout` for one datagram and returns it; `None` when the time ran out
+    /// or a signal interrupted the wait, so that the caller can check its own clock and flags.
+    ///
+    /// Datagrams not sent by the kernel (port id 0) are dropped: only the kernel sends to
+    /// the groups we join, and a message from anyone else is not an event. A receive buffer
+    /// that overflowed (events were lost) is [`KernelError::Os`] with `ENOBUFS`; the socket
+    /// stays usable after it.
+    pub fn recv_multicast(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Result<Option<&[u8]>, KernelError> {
+        use rustix::net::sockopt::{Timeout, set_socket_timeout};
+        set_socket_timeout(&self.socket, Timeout::Recv, Some(timeout)).map_err(|e| {
+            KernelError::Os {
+                op: "setting a receive timeout".into(),
+                errno: e.raw_os_error(),
+            }
+        })?;
+        self.buf.clear();
+        let from = match self.socket.recv_from(&mut self.buf, MSG_TRUNC) {
+            Ok((len, from)) if len <= self.buf.len() => from,
+            Ok((len, _)) => {
+                return Err(malformed(
+                    "a multicast message",
+                    format!("a {len}-byte datagram does not fit the {RECV_BUFFER}-byte buffer"),
+                ));
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(KernelError::os("receiving netlink multicast messages", &e)),
+        };
+        if from.port_number() != 0 {
+            return Ok(None);
+        }
+        Ok(Some(&self.buf))
     }
 }
 

@@ -212,6 +212,90 @@ impl Proc {
     }
 }
 
+/// A process, as `/proc/PID/comm` and `/proc/PID/cmdline` describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Process {
+    pub pid: u32,
+    /// The executable's name, at most 15 bytes (`TASK_COMM_LEN`), as `ps -o comm` shows it.
+    pub comm: String,
+    /// The arguments, when readable.
+    pub cmdline: Vec<String>,
+}
+
+impl Proc {
+    /// Every process whose `comm` could be read, by PID. Processes that exit while the
+    /// directory is read, or that hide from us, are skipped.
+    #[must_use]
+    pub fn processes(&self) -> Vec<Process> {
+        let Ok(dir) = fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Process> = dir
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter_map(|pid| self.process(pid).ok())
+            .collect();
+        out.sort_by_key(|p| p.pid);
+        out
+    }
+
+    /// One process; an error says that it does not exist (or is not visible).
+    pub fn process(&self, pid: u32) -> Result<Process, KernelError> {
+        let dir = self.root.join(pid.to_string());
+        let comm_path = dir.join("comm");
+        let comm = fs::read_to_string(&comm_path).map_err(|e| proc_error(&comm_path, &e))?;
+        let cmdline = fs::read(dir.join("cmdline"))
+            .map(|b| {
+                b.split(|&c| c == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Process {
+            pid,
+            comm: comm.trim_end_matches('\n').to_owned(),
+            cmdline,
+        })
+    }
+
+    /// The inodes of the sockets process `pid` has open: its `fd/*` links that read
+    /// `socket:[INODE]`, the inode `sock_diag` reports as `idiag_inode`. Needs the right to
+    /// read the process's file descriptors (root, or the same user).
+    pub fn socket_inodes(&self, pid: u32) -> Result<Vec<u64>, KernelError> {
+        let dir = self.root.join(pid.to_string()).join("fd");
+        let entries = fs::read_dir(&dir).map_err(|e| proc_error(&dir, &e))?;
+        let mut out: Vec<u64> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| fs::read_link(e.path()).ok())
+            .filter_map(|target| parse_socket_link(&target.to_string_lossy()))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// The network namespace of process `pid` (`None`: of the calling thread), as the text
+    /// of its `ns/net` link (`net:[4026531840]`); equal texts are the same namespace.
+    #[must_use]
+    pub fn netns(&self, pid: Option<u32>) -> Option<String> {
+        let who = pid.map_or_else(|| "thread-self".to_owned(), |p| p.to_string());
+        fs::read_link(self.root.join(who).join("ns/net"))
+            .ok()
+            .map(|l| l.to_string_lossy().into_owned())
+    }
+}
+
+/// `socket:[12345]` -> 12345.
+#[must_use]
+pub fn parse_socket_link(target: &str) -> Option<u64> {
+    target
+        .strip_prefix("socket:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
+}
+
 fn proc_error(path: &Path, e: &io::Error) -> KernelError {
     KernelError::Proc {
         path: path.to_path_buf(),
@@ -458,6 +542,23 @@ mod tests {
         );
         assert_eq!(parse_netstat(text, "IpExt"), None);
         assert_eq!(parse_netstat("MPTcpExt: X\n", "MPTcpExt"), None);
+    }
+
+    #[test]
+    fn processes_and_their_sockets() {
+        // testdata/proc/processes: two processes made by hand (see testdata/README.md).
+        let p = testdata("processes");
+        let all = p.processes();
+        let names: Vec<_> = all.iter().map(|p| (p.pid, p.comm.as_str())).collect();
+        assert_eq!(names, vec![(100, "mptcpd"), (200, "curl")]);
+        assert_eq!(all[1].cmdline, vec!["curl", "https://example.org/"]);
+        assert_eq!(p.socket_inodes(200).unwrap(), vec![4242, 4343]);
+        assert_eq!(p.netns(Some(100)).as_deref(), Some("net:[4026531840]"));
+        assert_eq!(p.netns(None).as_deref(), Some("net:[4026531840]"));
+        assert!(p.process(300).is_err());
+        assert_eq!(parse_socket_link("socket:[77]"), Some(77));
+        assert_eq!(parse_socket_link("pipe:[77]"), None);
+        assert_eq!(parse_socket_link("socket:[x]"), None);
     }
 
     #[test]

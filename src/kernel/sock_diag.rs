@@ -774,6 +774,19 @@ pub fn parse_subflows_into(bytes: &[u8], out: &mut Vec<TcpSock>) -> Result<(), K
     Ok(())
 }
 
+/// Every TCP socket in one datagram (or several), subflows and plain TCP alike, appending to
+/// `out`: what `check --pid` needs to tell a program's plain TCP sockets from MPTCP ones.
+pub fn parse_tcp_socks_into(bytes: &[u8], out: &mut Vec<TcpSock>) -> Result<(), KernelError> {
+    for m in data_messages_in(bytes) {
+        let m = m?;
+        if m.kind != SOCK_DIAG_BY_FAMILY {
+            continue;
+        }
+        out.extend(parse_tcp_sock(m.payload)?);
+    }
+    Ok(())
+}
+
 /// One TCP socket message: `inet_diag_msg`, `tcp_info`, ULP info.
 pub fn parse_tcp_sock(payload: &[u8]) -> Result<Option<TcpSock>, KernelError> {
     let Some(msg) = parse_inet_diag_msg(payload)? else {

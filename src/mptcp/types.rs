@@ -25,7 +25,27 @@ macro_rules! hex_newtype {
                 s.collect_str(self)
             }
         }
+
+        /// Hex as shown (`0x` allowed), up to the type's width.
+        impl std::str::FromStr for $name {
+            type Err = ParseHexError;
+
+            fn from_str(text: &str) -> Result<Self, ParseHexError> {
+                let digits = text.strip_prefix("0x").unwrap_or(text);
+                if digits.is_empty() || digits.len() > $width || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(ParseHexError { width: $width });
+                }
+                <$int>::from_str_radix(digits, 16).map($name).map_err(|_| ParseHexError { width: $width })
+            }
+        }
     };
+}
+
+/// Text that is not hex of the expected width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected up to {width} hex digits")]
+pub struct ParseHexError {
+    width: usize,
 }
 
 hex_newtype!(
@@ -136,5 +156,16 @@ mod tests {
         );
         assert_eq!(Hmac160([0xa0; 20]).to_string(), "a0".repeat(20));
         assert_eq!(serde_json::to_string(&Version::V1).unwrap(), "1");
+    }
+
+    #[test]
+    fn hex_parses_back() {
+        assert_eq!("000000ab".parse(), Ok(Token(0xab)));
+        assert_eq!("0xAB".parse(), Ok(Token(0xab)));
+        assert_eq!("0a1b2c3d4e5f6071".parse(), Ok(Key(0x0a1b_2c3d_4e5f_6071)));
+        assert!("123456789".parse::<Token>().is_err());
+        assert!("".parse::<Token>().is_err());
+        assert!("xyz".parse::<Token>().is_err());
+        assert!("+1".parse::<Token>().is_err());
     }
 }

@@ -34,16 +34,24 @@ pub fn can_run(test: &str) -> bool {
     } else {
         None
     };
-    match why_not {
-        None => true,
-        Some(reason) if std::env::var_os("MPTCPSTAT_REQUIRE_KERNEL").is_some_and(|v| v == "1") => {
-            panic!("{test}: cannot run: {reason} (MPTCPSTAT_REQUIRE_KERNEL=1)")
-        }
-        Some(reason) => {
-            eprintln!("skipping {test}: {reason}");
-            false
-        }
-    }
+    why_not.is_none_or(|reason| skip(test, reason))
+}
+
+/// Whether `tool` runs (`tool ARG`, e.g. `--version`); if not, skips `test` as `can_run` does.
+pub fn require_tool(test: &str, tool: &str, arg: &str) -> bool {
+    Command::new(tool).arg(arg).output().is_ok()
+        || skip(test, &format!("`{tool}` is not installed"))
+}
+
+/// Prints why `test` does not run and returns false; with `MPTCPSTAT_REQUIRE_KERNEL=1`,
+/// fails instead.
+fn skip(test: &str, reason: &str) -> bool {
+    assert!(
+        std::env::var_os("MPTCPSTAT_REQUIRE_KERNEL").is_none_or(|v| v != "1"),
+        "{test}: cannot run: {reason} (MPTCPSTAT_REQUIRE_KERNEL=1)"
+    );
+    eprintln!("skipping {test}: {reason}");
+    false
 }
 
 fn is_root() -> bool {
