@@ -7,7 +7,7 @@ fuzz=$(cd "$(dirname "$0")" && pwd)
 testdata=${TESTDATA:-$(dirname "$fuzz")/testdata}
 corpus="$fuzz/corpus"
 mkdir -p "$corpus/read_capture" "$corpus/analyze" "$corpus/decode_options" \
-    "$corpus/sock_diag" "$corpus/mptcp_pm" "$corpus/analyze_structured"
+    "$corpus/sock_diag" "$corpus/mptcp_pm" "$corpus/rtnetlink" "$corpus/analyze_structured"
 
 # Captures: whole files for the readers; the largest are cut to their first 64 KiB, which
 # keeps each run fast and still holds handshakes and data.
@@ -34,6 +34,15 @@ done
 for f in "$testdata"/netlink/genl-*.bin; do
     [ -e "$f" ] && cp "$f" "$corpus/mptcp_pm/"
 done
+# The rtnetlink dumps, each alone, and all in one: each without its NLMSG_DONE (20 bytes),
+# then one, so that the route lookup has links, addresses, routes and rules together.
+for f in "$testdata"/netlink/rtnl-*.bin; do
+    [ -e "$f" ] && cp "$f" "$corpus/rtnetlink/"
+done
+if ls "$testdata"/netlink/rtnl-*.bin > /dev/null 2>&1; then
+    for f in "$testdata"/netlink/rtnl-*.bin; do head -c -20 "$f"; done > "$corpus/rtnetlink/all.bin"
+    tail -c 20 "$testdata/netlink/rtnl-links.bin" >> "$corpus/rtnetlink/all.bin"
+fi
 # An MPTCP dump without its NLMSG_DONE (20 bytes), then the TCP dump: both parsers find work.
 for side in client server; do
     m="$testdata/netlink/sock_diag-mptcp-$side.bin"

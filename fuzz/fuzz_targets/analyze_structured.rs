@@ -83,28 +83,31 @@ enum Opt {
         checksum: u16,
     },
     JoinSyn {
-        /// The token of one of the keys, or any value.
+        /// Ok: the token of the server's key (as sent so far), else of a key; Err: any value.
         token: Result<u8, u32>,
         addr_id: u8,
         backup: bool,
         nonce: u8,
     },
     JoinSynAck {
-        hmac: Result<(u8, u8), u64>,
+        /// Ok: the right HMAC for the keys and nonces sent so far; Err: any value.
+        hmac: Result<(), u64>,
         addr_id: u8,
         backup: bool,
         nonce: u8,
     },
     JoinAck {
-        hmac: Result<(u8, u8), [u8; 20]>,
+        hmac: Result<(), [u8; 20]>,
     },
     Dss {
         flags: u8,
         /// The data ACK or DSN: near a key's IDSN, or any value.
         data_ack: Result<(u8, u16), u64>,
         dsn: Result<(u8, u16), u64>,
-        ssn: u32,
-        data_len: u16,
+        /// None: the segment's own relative sequence number.
+        ssn: Option<u32>,
+        /// None: the segment's payload length.
+        data_len: Option<u16>,
         /// None: no checksum; Some(None): the right one for this segment; Some(Some(c)): c.
         checksum: Option<Option<u16>>,
     },
@@ -115,8 +118,8 @@ enum Opt {
         v6: bool,
         last: u8,
         port: Option<u16>,
-        /// The right HMAC from two keys, or any value, or none.
-        hmac: Option<Result<(u8, u8), u64>>,
+        /// Ok: the right HMAC for the keys sent so far; Err: any value; None: no HMAC.
+        hmac: Option<Result<(), u64>>,
     },
     RemoveAddr(Vec<u8>),
     MpPrio {
@@ -124,7 +127,8 @@ enum Opt {
         addr_id: Option<u8>,
     },
     MpFail(u64),
-    Fastclose(Result<u8, u64>),
+    /// Ok: the receiver's key as sent so far; Err: any key.
+    Fastclose(Result<(), u64>),
     Tcprst {
         flags: u8,
         reason: u8,
@@ -145,19 +149,43 @@ fn nonce(i: u8) -> Nonce {
     NONCES[usize::from(i) % NONCES.len()]
 }
 
-fn idsn(i: u8) -> u64 {
-    crypto::key_hash(Version::V1, key(i)).map_or(0, |h| h.idsn)
+fn key_hash(k: Key) -> Option<crypto::KeyHash> {
+    crypto::key_hash(Version::V1, k)
 }
 
 fn near(v: Result<(u8, u16), u64>) -> u64 {
     match v {
-        Ok((k, off)) => idsn(k).wrapping_add(1 + u64::from(off)),
+        Ok((k, off)) => key_hash(key(k))
+            .map_or(0, |h| h.idsn)
+            .wrapping_add(1 + u64::from(off)),
         Err(raw) => raw,
     }
 }
 
-/// The option's bytes on the wire; `payload` is the segment's, for a DSS checksum.
-fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
+/// What the capture has said so far, so that "right" values are right for it.
+#[derive(Default)]
+struct Sent {
+    /// The last key each side sent in an MP_CAPABLE: client, server.
+    keys: [Option<Key>; 2],
+    /// The last MP_JOIN nonce each side sent, per path.
+    nonces: [[Option<Nonce>; 2]; 6],
+    /// Each side's initial sequence number, per path: that of its last SYN.
+    isn: [[u32; 2]; 6],
+}
+
+/// One segment being built: its path, direction, sequence number and payload.
+struct Here<'a> {
+    path: usize,
+    me: usize,
+    seq: u32,
+    payload: &'a [u8],
+}
+
+/// The option's bytes on the wire.
+fn bytes(opt: Opt, sent: &mut Sent, here: &Here<'_>) -> Vec<u8> {
+    let (me, peer) = (here.me, 1 - here.me);
+    let keys = sent.keys;
+    let nonces = sent.nonces[here.path];
     let o = match opt {
         Opt::Capable {
             version,
@@ -169,11 +197,15 @@ fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
             checksum,
         } => {
             let form = form % 5;
+            let sender_key = (form >= 1).then(|| key(sender));
+            if let Some(k) = sender_key {
+                sent.keys[me] = Some(k);
+            }
             MptcpOption::MpCapable(MpCapable {
                 version: Version::from_u8(version % 3),
                 flags,
-                sender_key: (form >= 1).then(|| key(sender)),
-                receiver_key: (form >= 2).then(|| key(receiver)),
+                sender_key,
+                receiver_key: (form >= 2).then(|| keys[peer].unwrap_or_else(|| key(receiver))),
                 data_len: (form >= 3).then_some(data_len),
                 checksum: (form >= 4).then_some(checksum),
             })
@@ -183,29 +215,41 @@ fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
             addr_id,
             backup,
             nonce: n,
-        } => MptcpOption::MpJoin(MpJoin {
-            form: JoinForm::Syn,
-            backup: Some(backup),
-            addr_id: Some(addr_id),
-            token: Some(match token {
-                Ok(k) => crypto::key_hash(Version::V1, key(k)).map_or(Token(0), |h| h.token),
+        } => {
+            sent.nonces[here.path][me] = Some(nonce(n));
+            let token = match token {
+                Ok(k) => keys[1]
+                    .or(Some(key(k)))
+                    .and_then(key_hash)
+                    .map_or(Token(0), |h| h.token),
                 Err(t) => Token(t),
-            }),
-            nonce: Some(nonce(n)),
-            hmac: None,
-        }),
+            };
+            MptcpOption::MpJoin(MpJoin {
+                form: JoinForm::Syn,
+                backup: Some(backup),
+                addr_id: Some(addr_id),
+                token: Some(token),
+                nonce: Some(nonce(n)),
+                hmac: None,
+            })
+        }
         Opt::JoinSynAck {
             hmac,
             addr_id,
             backup,
             nonce: n,
         } => {
+            sent.nonces[here.path][me] = Some(nonce(n));
+            // The listener's: its key and nonce first.
             let h = match hmac {
-                // The listener's: its key and nonce first.
-                Ok((kl, ki)) => {
-                    crypto::join_hmac(Version::V1, key(kl), key(ki), nonce(n), nonce(n ^ 1))
-                        .map_or(Hmac64(0), |d| d.leftmost64())
-                }
+                Ok(()) => crypto::join_hmac(
+                    Version::V1,
+                    keys[me].unwrap_or(KEYS[0]),
+                    keys[peer].unwrap_or(KEYS[1]),
+                    nonce(n),
+                    nonces[peer].unwrap_or(NONCES[0]),
+                )
+                .map_or(Hmac64(0), |d| d.leftmost64()),
                 Err(raw) => Hmac64(raw),
             };
             MptcpOption::MpJoin(MpJoin {
@@ -219,10 +263,14 @@ fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
         }
         Opt::JoinAck { hmac } => {
             let h = match hmac {
-                Ok((ki, kl)) => {
-                    crypto::join_hmac(Version::V1, key(ki), key(kl), NONCES[0], NONCES[1])
-                        .map_or(Hmac160([0; 20]), |d| d.leftmost160())
-                }
+                Ok(()) => crypto::join_hmac(
+                    Version::V1,
+                    keys[me].unwrap_or(KEYS[0]),
+                    keys[peer].unwrap_or(KEYS[1]),
+                    nonces[me].unwrap_or(NONCES[0]),
+                    nonces[peer].unwrap_or(NONCES[1]),
+                )
+                .map_or(Hmac160([0; 20]), |d| d.leftmost160()),
                 Err(raw) => Hmac160(raw),
             };
             MptcpOption::MpJoin(MpJoin {
@@ -245,12 +293,23 @@ fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
             let flags = flags & 0x1f;
             let wide = |v: u64, bit: u8| if flags & bit != 0 { v } else { v & 0xffff_ffff };
             let mapped = flags & 0x04 != 0;
-            let (dsn, ssn, data_len) = (wide(near(dsn), 0x08), ssn, data_len);
+            let dsn = wide(near(dsn), 0x08);
+            let ssn = ssn.unwrap_or_else(|| here.seq.wrapping_sub(sent.isn[here.path][me]));
+            let data_len = data_len.unwrap_or(here.payload.len() as u16);
             let checksum = checksum.filter(|_| mapped).map(|c| {
                 c.unwrap_or_else(|| {
+                    // Over the whole mapping when this segment carries all of it; the
+                    // checksum always takes the 64-bit DSN (RFC 8684 §3.3.1).
                     let mut sum = Checksum::default();
-                    sum.add(payload);
-                    sum.dss_value(dsn, ssn, data_len)
+                    sum.add(here.payload);
+                    let dsn64 = if flags & 0x08 != 0 {
+                        dsn
+                    } else {
+                        keys[me]
+                            .and_then(key_hash)
+                            .map_or(dsn, |h| (h.idsn & !0xffff_ffff) | dsn)
+                    };
+                    sum.dss_value(dsn64, ssn, data_len)
                 })
             });
             MptcpOption::Dss(Dss {
@@ -280,9 +339,14 @@ fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
                 None
             } else {
                 hmac.map(|h| match h {
-                    Ok((ks, kr)) => {
-                        crypto::add_addr_hmac(key(ks), key(kr), addr_id, addr, port).rightmost64()
-                    }
+                    Ok(()) => crypto::add_addr_hmac(
+                        keys[me].unwrap_or(KEYS[0]),
+                        keys[peer].unwrap_or(KEYS[1]),
+                        addr_id,
+                        addr,
+                        port,
+                    )
+                    .rightmost64(),
                     Err(raw) => Hmac64(raw),
                 })
             };
@@ -303,7 +367,10 @@ fn bytes(opt: Opt, payload: &[u8]) -> Vec<u8> {
         Opt::MpPrio { backup, addr_id } => MptcpOption::MpPrio(MpPrio { backup, addr_id }),
         Opt::MpFail(dsn) => MptcpOption::MpFail(MpFail { dsn }),
         Opt::Fastclose(k) => MptcpOption::MpFastclose(MpFastclose {
-            key: k.map_or_else(Key, key),
+            key: match k {
+                Ok(()) => keys[peer].unwrap_or(KEYS[1]),
+                Err(raw) => Key(raw),
+            },
         }),
         Opt::Tcprst { flags, reason } => MptcpOption::MpTcprst(MpTcprst {
             flags: flags & 0x0f,
@@ -336,6 +403,10 @@ fn build(steps: Vec<Step>) -> Vec<u8> {
     let mut w = PcapWriter::new(Vec::new(), LINKTYPE_ETHERNET, 0).unwrap();
     let mut t: i64 = 1_700_000_000_000_000_000;
     let mut next = [[1000u32, 5000u32]; 6];
+    let mut sent = Sent {
+        isn: next,
+        ..Sent::default()
+    };
     let pattern: Vec<u8> = (0..1460u32).map(|i| (i * 7 + 3) as u8).collect();
     for step in steps.into_iter().take(512) {
         let p = usize::from(step.path) % 6;
@@ -348,10 +419,20 @@ fn build(steps: Vec<Step>) -> Vec<u8> {
         };
         let flags = TcpFlags(step.flags);
         let payload = &pattern[..usize::from(step.payload) % 1460];
+        let seq = next[p][me].wrapping_add_signed(i32::from(step.seq_skew));
+        if flags.syn() {
+            sent.isn[p][me] = seq;
+        }
+        let here = Here {
+            path: p,
+            me,
+            seq,
+            payload,
+        };
         // Options in order while they fit the 40 bytes of the options area.
         let mut encoded: Vec<Vec<u8>> = Vec::new();
         for opt in step.options.into_iter().take(6) {
-            let b = bytes(opt, payload);
+            let b = bytes(opt, &mut sent, &here);
             encoded.push(b);
             if area(&encoded).len() > 40 {
                 encoded.pop();
@@ -359,7 +440,6 @@ fn build(steps: Vec<Step>) -> Vec<u8> {
             }
         }
         let options = area(&encoded);
-        let seq = next[p][me].wrapping_add_signed(i32::from(step.seq_skew));
         let frame = tcp_frame(&TcpFrame {
             seq,
             ack: if flags.ack() { next[p][peer] } else { 0 },
@@ -422,11 +502,13 @@ fuzz_target!(|steps: Vec<Step>| {
         subtype: Vec::new(),
         port: None,
         host: None,
+        token: None,
     };
     let mut out = Vec::new();
     decode(
         &capture[..],
         &args,
+        None,
         &mut Output::new(&mut out, Format::Json, Style::default()),
     )
     .expect("a capture written by the writer decodes");

@@ -34,12 +34,14 @@ fn read(bytes: &[u8]) {
         subtype: Vec::new(),
         port: None,
         host: None,
+        token: None,
     };
     for format in [Format::Text, Format::Json] {
         let mut out = Vec::new();
         let _ = decode(
             bytes,
             &args,
+            None,
             &mut Output::new(&mut out, format, Style::default()),
         );
     }
