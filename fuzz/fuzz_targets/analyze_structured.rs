@@ -399,7 +399,49 @@ fn bytes(opt: Opt, sent: &mut Sent, here: &Here<'_>) -> Vec<u8> {
     encode(&o)
 }
 
-fn build(steps: Vec<Step>) -> Vec<u8> {
+/// The input: steps, after an MP_CAPABLE handshake on path 0 when `handshake` is set, so
+/// that most inputs start from an established connection with known keys.
+#[derive(Debug, Arbitrary)]
+struct Input {
+    handshake: bool,
+    steps: Vec<Step>,
+}
+
+/// MP_CAPABLE v1 with checksums (flags A and H): SYN, SYN-ACK with the server's key, third
+/// ACK with both keys; keys 0 (client) and 1 (server).
+fn handshake() -> Vec<Step> {
+    let step = |from_client, flags, form, sender| Step {
+        path: 0,
+        from_client,
+        flags,
+        seq_skew: 0,
+        payload: 0,
+        cut: 0,
+        dt: 100,
+        options: vec![Opt::Capable {
+            version: 1,
+            flags: 0x81,
+            form,
+            sender,
+            receiver: 0,
+            data_len: 0,
+            checksum: 0,
+        }],
+    };
+    vec![
+        step(true, 0x02, 0, 0),
+        step(false, 0x12, 1, 1),
+        step(true, 0x10, 2, 0),
+    ]
+}
+
+fn build(input: Input) -> Vec<u8> {
+    let mut steps = if input.handshake {
+        handshake()
+    } else {
+        Vec::new()
+    };
+    steps.extend(input.steps);
     let mut w = PcapWriter::new(Vec::new(), LINKTYPE_ETHERNET, 0).unwrap();
     let mut t: i64 = 1_700_000_000_000_000_000;
     let mut next = [[1000u32, 5000u32]; 6];
@@ -469,8 +511,8 @@ fn build(steps: Vec<Step>) -> Vec<u8> {
     w.into_inner()
 }
 
-fuzz_target!(|steps: Vec<Step>| {
-    let capture = build(steps);
+fuzz_target!(|input: Input| {
+    let capture = build(input);
     let limits = Limits {
         connections: 4,
         flows: 8,
