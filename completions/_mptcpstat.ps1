@@ -279,7 +279,7 @@ Register-ArgumentCompleter -Native -CommandName 'mptcpstat' -ScriptBlock {
             break
         }
         'mptcpstat;analyze' {
-            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON). Where the capture''s subflows would need millions of buckets, they widen (a `series_widened` anomaly says to what)')
             [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'The connection to plot, by its number in the report (default: the one with the most data)')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections to track; later ones are counted, not analyzed')

@@ -252,7 +252,7 @@ set edit:completion:arg-completer[mptcpstat] = {|@words|
             cand --version 'Print version'
         }
         &'mptcpstat;analyze'= {
-            cand --interval 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)'
+            cand --interval 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON). Where the capture''s subflows would need millions of buckets, they widen (a `series_widened` anomaly says to what)'
             cand --plot 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked'
             cand --connection 'The connection to plot, by its number in the report (default: the one with the most data)'
             cand --max-connections 'Most connections to track; later ones are counted, not analyzed'

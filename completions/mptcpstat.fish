@@ -195,7 +195,7 @@ never\t''"
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -l json -d 'Print JSON instead of a table (JSON Lines for commands that stream)'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s h -l help -d 'Print help'
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand decode" -s V -l version -d 'Print version'
-complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l interval -d 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON)' -r
+complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l interval -d 'Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON). Where the capture\'s subflows would need millions of buckets, they widen (a `series_widened` anomaly says to what)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l plot -d 'Draw one connection as an SVG file: its data-level time-sequence graph, throughput and RTT per subflow over time, with failover and address events marked' -r -F
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l connection -d 'The connection to plot, by its number in the report (default: the one with the most data)' -r
 complete -c mptcpstat -n "__fish_mptcpstat_using_subcommand analyze" -l max-connections -d 'Most connections to track; later ones are counted, not analyzed' -r

@@ -161,9 +161,16 @@ pub struct Analyzer {
     interval_ns: Option<i64>,
     /// With [`Analyzer::with_series_buckets`]: most buckets; the width doubles past it.
     max_buckets: Option<i64>,
+    /// The width asked for with [`Analyzer::with_series`], once the memory bound widened it.
+    asked_interval_ns: Option<i64>,
     /// Keep data segments and data ACKs for time-sequence graphs.
     points: bool,
 }
+
+/// Most series buckets a report holds: buckets × (2 per connection + 6 per subflow), about
+/// 100 MB of report at most. Past it the buckets widen (see `widen_buckets`), so that fine
+/// buckets over a long capture of many connections cannot take memory without bound.
+const MAX_SERIES_CELLS: i64 = 4_000_000;
 
 impl Default for Analyzer {
     fn default() -> Self {
@@ -195,6 +202,7 @@ impl Analyzer {
             backwards: 0,
             interval_ns: None,
             max_buckets: None,
+            asked_interval_ns: None,
             points: false,
         }
     }
@@ -206,7 +214,9 @@ impl Analyzer {
         self
     }
 
-    /// Also keeps throughput and RTT per time bucket of `interval_ns` (at least 1 ms).
+    /// Also keeps throughput and RTT per time bucket of `interval_ns` (at least 1 ms). Where
+    /// the capture's length and its number of subflows would need more than a few million
+    /// buckets in all, they widen (doubling) and an anomaly says so.
     #[must_use]
     pub fn with_series(mut self, interval_ns: i64) -> Self {
         self.interval_ns = Some(interval_ns.max(1_000_000));
@@ -223,20 +233,26 @@ impl Analyzer {
         self
     }
 
-    /// Widens the buckets until `time_ns` falls within the most allowed, if there is a most.
+    /// Widens the buckets until `time_ns` falls within the most allowed: the most asked for
+    /// ([`Analyzer::with_series_buckets`]), and always what [`MAX_SERIES_CELLS`] leaves for
+    /// each series of the connections and subflows tracked so far.
     fn widen_buckets(&mut self, time_ns: i64) {
-        let (Some(max), Some(mut interval), Some(first)) =
-            (self.max_buckets, self.interval_ns, self.first_ns)
-        else {
+        let (Some(mut interval), Some(first)) = (self.interval_ns, self.first_ns) else {
             return;
         };
+        let series = self.conns.len() * 2 + self.flows.len() * 6;
+        let budget = MAX_SERIES_CELLS / i64::try_from(series.max(1)).unwrap_or(i64::MAX);
+        let max = self.max_buckets.unwrap_or(i64::MAX).min(budget).max(2);
         let mut factor = 1usize;
         while time_ns.saturating_sub(first) / interval >= max {
             interval = interval.saturating_mul(2);
-            factor *= 2;
+            factor = factor.saturating_mul(2);
         }
         if factor == 1 {
             return;
+        }
+        if self.max_buckets.is_none() && self.asked_interval_ns.is_none() {
+            self.asked_interval_ns = self.interval_ns;
         }
         self.interval_ns = Some(interval);
         for flow in &mut self.flows {
@@ -745,6 +761,24 @@ impl Analyzer {
                      interfaces written without sorting, as dumpcap -i A -i B does): times, rates \
                      and failovers assume time order; `reordercap FILE sorted.pcapng` (Wireshark) sorts them",
                     self.backwards
+                ),
+            });
+        }
+        if let (Some(asked), Some(now)) = (self.asked_interval_ns, self.interval_ns) {
+            self.anomalies.push(Anomaly {
+                kind: "series_widened",
+                frame: None,
+                time: None,
+                subflow: None,
+                detail: format!(
+                    "series buckets of {} s widened to {} s, so that {} connections and {} \
+                     subflows over {:.3} s fit in {MAX_SERIES_CELLS} buckets in all; ask for a \
+                     wider --interval, or analyze fewer connections",
+                    secs(asked),
+                    secs(now),
+                    self.conns.len(),
+                    self.flows.len(),
+                    secs(self.last_ns - t0)
                 ),
             });
         }

@@ -364,7 +364,11 @@ impl Series {
     /// Merges every `factor` adjacent buckets into one, for buckets `factor` times as wide.
     pub fn merge(&mut self, factor: usize) {
         if factor > 1 {
-            self.bins = self.bins.chunks(factor).map(|c| c.iter().sum()).collect();
+            self.bins = self
+                .bins
+                .chunks(factor)
+                .map(|c| c.iter().fold(0u64, |sum, &v| sum.saturating_add(v)))
+                .collect();
         }
     }
 }

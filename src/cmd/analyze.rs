@@ -32,7 +32,9 @@ pub struct Args {
     #[arg(value_name = "FILE|-")]
     pub file: PathBuf,
 
-    /// Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON).
+    /// Also report bytes and RTT per time bucket of SECS seconds (`series` in JSON). Where
+    /// the capture's subflows would need millions of buckets, they widen (a `series_widened`
+    /// anomaly says to what).
     #[arg(long, value_name = "SECS", value_parser = parse_interval)]
     pub interval: Option<f64>,
 

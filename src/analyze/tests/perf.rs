@@ -255,6 +255,82 @@ fn series_buckets_widen_to_fit_and_keep_their_sums() {
     assert_eq!(series.subflows[1].rtt_ms_client_to_server[0], None);
 }
 
+/// Every bucket a report holds: per connection, its two data series and six per subflow.
+fn series_cells(r: &Report) -> usize {
+    r.connections
+        .iter()
+        .filter_map(|c| c.series.as_ref())
+        .map(|s| {
+            s.data_bytes_client_to_server.len()
+                + s.data_bytes_server_to_client.len()
+                + s.subflows
+                    .iter()
+                    .map(|f| {
+                        f.bytes_client_to_server.len()
+                            + f.bytes_server_to_client.len()
+                            + f.rtt_ms_client_to_server.len()
+                            + f.rtt_ms_server_to_client.len()
+                    })
+                    .sum::<usize>()
+        })
+        .sum()
+}
+
+/// 1 ms buckets over 100 s for 500 connections would be 500 × 6 series of 100 000 buckets
+/// (a 300 KB capture taking gigabytes): the buckets widen instead, and the report says so.
+#[test]
+fn fine_buckets_over_many_connections_widen_to_stay_bounded() {
+    let mut c = Capture::new();
+    let mut paths: Vec<Path> = (0..500u16)
+        .map(|i| {
+            let [hi, lo] = i.to_be_bytes();
+            Path::new(&format!("10.1.{hi}.{lo}:40000"), "10.0.0.2:80", 1, 1000)
+        })
+        .collect();
+    for p in &mut paths {
+        c.send(p, true, SYN, &[mpc(Version::V1, 0x01, None, None)], &[]);
+    }
+    c.t = T0 + 100_000 * MS;
+    for p in &mut paths {
+        c.send(p, true, ACK, &[dss(None, 1, 1, 10, None)], &[0x61; 10]);
+    }
+    let r = c.analyze_with(Analyzer::default().with_series(1_000_000));
+    let cells = series_cells(&r);
+    assert!(cells > 0 && cells <= 4_000_000, "{cells} buckets");
+    let interval = r.connections[0].series.as_ref().unwrap().interval;
+    // 500 × 2 + 500 × 6 = 4000 series share 4 000 000 buckets: 1000 each, so 100 s need
+    // buckets of at least 100 ms: 1 ms doubled to 128 ms.
+    assert!(close(interval, 0.128), "{interval}");
+    let widened: Vec<_> = r
+        .anomalies
+        .iter()
+        .filter(|a| a.kind == "series_widened")
+        .collect();
+    assert_eq!(widened.len(), 1);
+    assert!(
+        widened[0]
+            .detail
+            .starts_with("series buckets of 0.001 s widened to 0.128 s")
+    );
+    // The bytes are all there, whatever the width.
+    let total: u64 = r
+        .connections
+        .iter()
+        .filter_map(|c| c.series.as_ref())
+        .map(|s| s.data_bytes_client_to_server.iter().sum::<u64>())
+        .sum();
+    assert_eq!(total, 500 * 10);
+}
+
+#[test]
+fn fine_buckets_over_one_connection_stay_as_asked() {
+    let (c, _) = slow_path_capture();
+    let r = c.analyze_with(Analyzer::default().with_series(1_000_000));
+    let series = r.connections[0].series.as_ref().unwrap();
+    assert!(close(series.interval, 0.001), "{}", series.interval);
+    assert!(r.anomalies.iter().all(|a| a.kind != "series_widened"));
+}
+
 /// Data on both subflows, the first 1000 bytes reinjected on subflow 1 and resent on
 /// subflow 0, with data ACKs.
 fn resent_and_reinjected() -> ConnectionReport {
