@@ -172,6 +172,16 @@ mod tests {
 
     use super::*;
 
+    /// The bytes of a segment that were new, reinjected, resent and old.
+    fn split(new: u64, reinjected: u64, resent: u64, old: u64) -> Classified {
+        Classified {
+            new,
+            reinjected,
+            resent,
+            old,
+        }
+    }
+
     #[test]
     fn expansion_follows_wraparound_both_ways() {
         assert_eq!(expand(0x0000_0001_0000_0010, 0x20), 0x0000_0001_0000_0020);
@@ -211,85 +221,27 @@ mod tests {
     #[test]
     fn classifies_new_reinjected_and_resent() {
         let mut m = SentMap::new(100);
-        assert_eq!(
-            m.record(1000, 2000, 0),
-            Classified {
-                new: 1000,
-                ..Classified::default()
-            }
-        );
-        assert_eq!(
-            m.record(2000, 3000, 1),
-            Classified {
-                new: 1000,
-                ..Classified::default()
-            }
-        );
+        assert_eq!(m.record(1000, 2000, 0), split(1000, 0, 0, 0));
+        assert_eq!(m.record(2000, 3000, 1), split(1000, 0, 0, 0));
         // The first subflow's data again on the second: a reinjection.
-        assert_eq!(
-            m.record(1500, 2000, 1),
-            Classified {
-                reinjected: 500,
-                ..Classified::default()
-            }
-        );
+        assert_eq!(m.record(1500, 2000, 1), split(0, 500, 0, 0));
         // The second subflow's data again on the second: a plain retransmission.
-        assert_eq!(
-            m.record(2500, 3500, 1),
-            Classified {
-                resent: 500,
-                new: 500,
-                ..Classified::default()
-            }
-        );
+        assert_eq!(m.record(2500, 3500, 1), split(500, 0, 500, 0));
         assert_eq!(m.first_sender(1999), Some(0));
         assert_eq!(m.first_sender(2000), Some(1));
         // Acknowledged data stays remembered (within the cap): sent again, it is classified.
-        assert_eq!(
-            m.record(1000, 2600, 0),
-            Classified {
-                resent: 1000,
-                reinjected: 600,
-                ..Classified::default()
-            }
-        );
+        assert_eq!(m.record(1000, 2600, 0), split(0, 600, 1000, 0));
     }
 
     #[test]
     fn out_of_order_data_fills_holes() {
         let mut m = SentMap::new(100);
         // Subflow 1's segment is seen before subflow 0's, which comes first in DSN order.
-        assert_eq!(
-            m.record(2000, 3000, 1),
-            Classified {
-                new: 1000,
-                ..Classified::default()
-            }
-        );
-        assert_eq!(
-            m.record(1000, 2000, 0),
-            Classified {
-                new: 1000,
-                ..Classified::default()
-            }
-        );
-        assert_eq!(
-            m.record(4000, 5000, 0),
-            Classified {
-                new: 1000,
-                ..Classified::default()
-            }
-        );
+        assert_eq!(m.record(2000, 3000, 1), split(1000, 0, 0, 0));
+        assert_eq!(m.record(1000, 2000, 0), split(1000, 0, 0, 0));
+        assert_eq!(m.record(4000, 5000, 0), split(1000, 0, 0, 0));
         // Straddling a hole: the hole is new, the rest a reinjection of subflow 1's data.
-        assert_eq!(
-            m.record(2500, 4500, 0),
-            Classified {
-                new: 1000,
-                reinjected: 500,
-                resent: 500,
-                ..Classified::default()
-            }
-        );
+        assert_eq!(m.record(2500, 4500, 0), split(1000, 500, 500, 0));
         assert_eq!(m.first_sender(3500), Some(0));
         assert_eq!(m.first_sender(2999), Some(1));
     }
@@ -303,12 +255,6 @@ mod tests {
         }
         assert_eq!(m.ranges.len(), 4);
         assert_eq!(m.highest(), Some(1000));
-        assert_eq!(
-            m.record(0, 10, 1),
-            Classified {
-                old: 10,
-                ..Classified::default()
-            }
-        );
+        assert_eq!(m.record(0, 10, 1), split(0, 0, 0, 10));
     }
 }
