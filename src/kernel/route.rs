@@ -282,6 +282,31 @@ pub struct Rule {
     pub unevaluated: bool,
 }
 
+impl Rule {
+    /// `ip rule add pref PRIORITY table TABLE`: every packet of `family` looks `table` up.
+    #[must_use]
+    pub fn lookup(family: u8, priority: u32, table: u32) -> Rule {
+        Rule {
+            family,
+            priority,
+            src: None,
+            src_len: 0,
+            dst_len: 0,
+            tos: 0,
+            action: FR_ACT_TO_TBL,
+            table,
+            invert: false,
+            iifname: None,
+            oifname: None,
+            fwmark: 0,
+            fwmask: None,
+            suppress_prefixlen: None,
+            ip_proto: None,
+            unevaluated: false,
+        }
+    }
+}
+
 /// Everything the checks need from rtnetlink, read at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Network {
@@ -658,24 +683,7 @@ fn default_rules(family: u8) -> Vec<Rule> {
         (32767, RT_TABLE_DEFAULT),
     ]
     .into_iter()
-    .map(|(priority, table)| Rule {
-        family,
-        priority,
-        src: None,
-        src_len: 0,
-        dst_len: 0,
-        tos: 0,
-        action: FR_ACT_TO_TBL,
-        table,
-        invert: false,
-        iifname: None,
-        oifname: None,
-        fwmark: 0,
-        fwmask: None,
-        suppress_prefixlen: None,
-        ip_proto: None,
-        unevaluated: false,
-    })
+    .map(|(priority, table)| Rule::lookup(family, priority, table))
     .collect()
 }
 
@@ -829,9 +837,7 @@ mod tests {
     }
 
     fn rule(priority: u32, from: Option<&str>, table: u32) -> Rule {
-        let mut r = default_rules(AF_INET).remove(0);
-        r.priority = priority;
-        r.table = table;
+        let mut r = Rule::lookup(AF_INET, priority, table);
         if let Some(f) = from {
             let (a, l) = f.split_once('/').unwrap();
             r.src = Some(a.parse().unwrap());

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use super::*;
-use crate::kernel::route::{Address, IFF_LOWER_UP, IFF_UP, Link, OperState, Route, RouteType};
+use crate::kernel::route::{
+    Address, IFF_LOWER_UP, IFF_UP, Link, OperState, Route, RouteType, Rule,
+};
 use crate::kernel::sock_diag::MptcpInfo;
 
 fn testdata(name: &str) -> Proc {
@@ -178,48 +180,12 @@ fn healthy_host_is_all_ok_with_its_route_named() {
     let mut f = facts();
     let mut net = network();
     net.rules = vec![
-        {
-            let mut r = crate::kernel::route::Rule {
-                family: AF_INET,
-                priority: 100,
-                src: Some("10.0.2.1".parse().unwrap()),
-                src_len: 32,
-                dst_len: 0,
-                tos: 0,
-                action: 1,
-                table: 102,
-                invert: false,
-                iifname: None,
-                oifname: None,
-                fwmark: 0,
-                fwmask: None,
-                suppress_prefixlen: None,
-                ip_proto: None,
-                unevaluated: false,
-            };
-            r.priority = 100;
-            r
+        Rule {
+            src: Some("10.0.2.1".parse().unwrap()),
+            src_len: 32,
+            ..Rule::lookup(AF_INET, 100, 102)
         },
-        {
-            crate::kernel::route::Rule {
-                family: AF_INET,
-                priority: 32766,
-                src: None,
-                src_len: 0,
-                dst_len: 0,
-                tos: 0,
-                action: 1,
-                table: RT_TABLE_MAIN,
-                invert: false,
-                iifname: None,
-                oifname: None,
-                fwmark: 0,
-                fwmask: None,
-                suppress_prefixlen: None,
-                ip_proto: None,
-                unevaluated: false,
-            }
-        },
+        Rule::lookup(AF_INET, 32766, RT_TABLE_MAIN),
     ];
     net.routes.push(unicast(102, None, 3, Some("10.0.2.254")));
     f.network = Ok(net);
