@@ -272,14 +272,21 @@ fn kinds(r: &Report) -> Vec<&'static str> {
         .collect()
 }
 
-#[test]
-fn v1_connection_with_a_join_and_data_on_both_subflows() {
+/// A connection with its join: subflow 0 from 10.0.1.1, subflow 1 from 10.0.2.1; and the DSN
+/// of the client's first data byte.
+fn two_subflows() -> (Capture, Path, Path, u64) {
     let mut c = Capture::new();
     let mut p0 = Path::new("10.0.1.1:40000", "10.0.1.2:80", 1000, 5000);
     let mut p1 = Path::new("10.0.2.1:40001", "10.0.1.2:80", 2000, 6000);
     v1_handshake(&mut c, &mut p0, false);
     join(&mut c, &mut p1, Version::V1, 1, false, false);
-    let dsn = idsn(Version::V1, KEY_A).wrapping_add(1);
+    let base = idsn(Version::V1, KEY_A).wrapping_add(1);
+    (c, p0, p1, base)
+}
+
+#[test]
+fn v1_connection_with_a_join_and_data_on_both_subflows() {
+    let (mut c, mut p0, mut p1, dsn) = two_subflows();
     c.send(
         &mut p0,
         true,
@@ -633,12 +640,7 @@ fn add_addr_hmacs_and_address_id_reuse() {
 
 #[test]
 fn reinjection_counts_once_at_the_data_level() {
-    let mut c = Capture::new();
-    let mut p0 = Path::new("10.0.1.1:40000", "10.0.1.2:80", 1000, 5000);
-    let mut p1 = Path::new("10.0.2.1:40001", "10.0.1.2:80", 2000, 6000);
-    v1_handshake(&mut c, &mut p0, false);
-    join(&mut c, &mut p1, Version::V1, 1, false, false);
-    let dsn = idsn(Version::V1, KEY_A).wrapping_add(1);
+    let (mut c, mut p0, mut p1, dsn) = two_subflows();
     c.send(
         &mut p0,
         true,
@@ -680,12 +682,7 @@ fn four_byte_dsn_is_expanded_by_its_own_flag() {
     // 8-byte data ACK. Expanded by the DSN's own flag `m`, it is the same data: a
     // reinjection. Expanded by the data ACK's `a`, as some tools do, the 4-byte value would
     // be taken as a whole DSN, and the bytes as new data far from the rest.
-    let mut c = Capture::new();
-    let mut p0 = Path::new("10.0.1.1:40000", "10.0.1.2:80", 1000, 5000);
-    let mut p1 = Path::new("10.0.2.1:40001", "10.0.1.2:80", 2000, 6000);
-    v1_handshake(&mut c, &mut p0, false);
-    join(&mut c, &mut p1, Version::V1, 1, false, false);
-    let start = idsn(Version::V1, KEY_A).wrapping_add(1);
+    let (mut c, mut p0, mut p1, start) = two_subflows();
     assert!(start > 1 << 32, "the test needs a DSN with a high half");
     c.send(
         &mut p0,
@@ -883,11 +880,7 @@ fn failover_gap_when_data_moves_to_the_backup() {
 
 #[test]
 fn mp_prio_changes_the_backup_flag() {
-    let mut c = Capture::new();
-    let mut p0 = Path::new("10.0.1.1:40000", "10.0.1.2:80", 1000, 5000);
-    let mut p1 = Path::new("10.0.2.1:40001", "10.0.1.2:80", 2000, 6000);
-    v1_handshake(&mut c, &mut p0, false);
-    join(&mut c, &mut p1, Version::V1, 1, false, false);
+    let (mut c, _, mut p1, _) = two_subflows();
     c.send(
         &mut p1,
         true,

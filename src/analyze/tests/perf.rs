@@ -38,17 +38,6 @@ fn ack(c: &mut Capture, p: &mut Path, ms: i64, base: u64, acked: u64) {
     c.send(p, false, ACK, &[data_ack(at(base, acked))], &[]);
 }
 
-/// A connection with its join: subflow 0 from 10.0.1.1, subflow 1 from 10.0.2.1.
-fn two_subflows() -> (Capture, Path, Path, u64) {
-    let mut c = Capture::new();
-    let mut p0 = Path::new("10.0.1.1:40000", "10.0.1.2:80", 1000, 5000);
-    let mut p1 = Path::new("10.0.2.1:40001", "10.0.1.2:80", 2000, 6000);
-    v1_handshake(&mut c, &mut p0, false);
-    join(&mut c, &mut p1, Version::V1, 1, false, false);
-    let base = idsn(Version::V1, KEY_A).wrapping_add(1);
-    (c, p0, p1, base)
-}
-
 /// Subflow 1 is the slow path: it carries the first data of each round, subflow 0 the rest,
 /// which arrives first and waits.
 ///
