@@ -573,15 +573,7 @@ fn status_matches_proc_sys_and_ip() {
     }
     let ns = Netns::new("status");
     ns.sysctl("net.mptcp.add_addr_timeout", "77");
-    ns.ip(&[
-        "mptcp",
-        "limits",
-        "set",
-        "subflows",
-        "5",
-        "add_addr_accepted",
-        "6",
-    ]);
+    ns.limits(5, 6);
     ns.ip(&["mptcp", "endpoint", "add", "10.0.9.1", "signal"]);
 
     let s = json(&["status", "--netns", ns.name()]);
@@ -640,13 +632,7 @@ fn status_in_a_namespace_with_mptcp_disabled() {
         s["socket"]["ok"], false,
         "the kernel refuses MPTCP sockets there"
     );
-    // The root namespace was not touched.
-    assert_eq!(
-        std::fs::read_to_string("/proc/sys/net/mptcp/enabled")
-            .unwrap()
-            .trim(),
-        "1"
-    );
+    netns::assert_root_mptcp_enabled();
 }
 
 #[test]
@@ -962,15 +948,7 @@ fn record_fixtures() {
     let peer = Netns::new("recpmpeer");
     netns::veth(&ns, "c2", "10.0.2.1/24", &peer, "p2", "10.0.2.2/24");
     ns.ip(&["addr", "add", "10.0.3.1/32", "dev", "lo"]); // the port endpoint listens there
-    ns.ip(&[
-        "mptcp",
-        "limits",
-        "set",
-        "subflows",
-        "2",
-        "add_addr_accepted",
-        "2",
-    ]);
+    ns.limits(2, 2);
     ns.ip(&[
         "mptcp", "endpoint", "add", "10.0.2.1", "dev", "c2", "subflow",
     ]);

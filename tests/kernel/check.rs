@@ -197,13 +197,7 @@ fn check_names_mptcp_disabled() {
     let (code, report) = check(&ns, &[]);
     assert_eq!(code, 0);
     finding(&report, "enabled", "ok");
-    // The root namespace was not touched.
-    assert_eq!(
-        std::fs::read_to_string("/proc/sys/net/mptcp/enabled")
-            .unwrap()
-            .trim(),
-        "1"
-    );
+    netns::assert_root_mptcp_enabled();
 }
 
 #[test]
@@ -214,15 +208,7 @@ fn check_names_a_subflow_endpoint_with_limit_zero() {
     let ns = Netns::new("chklim");
     let peer = Netns::new("chklimp");
     netns::veth(&ns, "c2", "10.0.2.1/24", &peer, "p2", "10.0.2.2/24");
-    ns.ip(&[
-        "mptcp",
-        "limits",
-        "set",
-        "subflows",
-        "0",
-        "add_addr_accepted",
-        "0",
-    ]);
+    ns.limits(0, 0);
     ns.ip(&[
         "mptcp", "endpoint", "add", "10.0.2.1", "dev", "c2", "subflow",
     ]);

@@ -108,6 +108,20 @@ impl Netns {
         run(&cmd)
     }
 
+    /// `ip mptcp limits set subflows SUBFLOWS add_addr_accepted ADD_ADDR_ACCEPTED`.
+    pub fn limits(&self, subflows: u32, add_addr_accepted: u32) {
+        let (s, a) = (subflows.to_string(), add_addr_accepted.to_string());
+        self.ip(&[
+            "mptcp",
+            "limits",
+            "set",
+            "subflows",
+            &s,
+            "add_addr_accepted",
+            &a,
+        ]);
+    }
+
     /// `ip netns exec NAME ARGV...`, whatever its outcome.
     pub fn exec(&self, argv: &[&str]) -> Output {
         let mut full = vec!["ip", "netns", "exec", &self.name];
@@ -180,21 +194,24 @@ impl TwoPaths {
         veth(&client, "c1", "10.0.1.1/24", &server, "s1", "10.0.1.2/24");
         veth(&client, "c2", "10.0.2.1/24", &server, "s2", "10.0.2.2/24");
         for ns in [&client, &server] {
-            ns.ip(&[
-                "mptcp",
-                "limits",
-                "set",
-                "subflows",
-                "2",
-                "add_addr_accepted",
-                "2",
-            ]);
+            ns.limits(2, 2);
         }
         client.ip(&[
             "mptcp", "endpoint", "add", "10.0.2.1", "dev", "c2", "subflow",
         ]);
         TwoPaths { client, server }
     }
+}
+
+/// `net.mptcp.enabled` is still 1 in the namespace the tests run in: a test that turned it off
+/// in its own namespace left this one alone.
+pub fn assert_root_mptcp_enabled() {
+    let enabled = std::fs::read_to_string("/proc/sys/net/mptcp/enabled").unwrap();
+    assert_eq!(
+        enabled.trim(),
+        "1",
+        "net.mptcp.enabled outside the test namespaces"
+    );
 }
 
 /// An MPTCP socket of `domain`.

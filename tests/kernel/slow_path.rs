@@ -95,15 +95,7 @@ impl Shaped {
             ]);
         }
         for ns in [&client, &server] {
-            ns.ip(&[
-                "mptcp",
-                "limits",
-                "set",
-                "subflows",
-                "2",
-                "add_addr_accepted",
-                "2",
-            ]);
+            ns.limits(2, 2);
         }
         server.ip(&[
             "mptcp", "endpoint", "add", "10.0.4.2", "dev", "vs2", "id", "1", "signal",
