@@ -30,34 +30,20 @@ impl Analyzer {
         });
         let (syn, ack) = (seg.flags.syn(), seg.flags.ack());
         match mpc {
-            Some(m) if syn && !ack => {
-                let conn = &mut self.conns[cid];
-                conn.version.get_or_insert(m.version);
-                conn.checksums |= m.checksum_required();
-                if let Some(k) = m.sender_key {
-                    self.learn_key(
-                        cid,
-                        fid,
-                        seg,
-                        Side::Client,
-                        k,
-                        "client key in the third ACK differs from the SYN's",
-                    );
-                }
-            }
             Some(m) if syn => {
                 let conn = &mut self.conns[cid];
                 conn.version.get_or_insert(m.version);
                 conn.checksums |= m.checksum_required();
                 if let Some(k) = m.sender_key {
-                    self.learn_key(
-                        cid,
-                        fid,
-                        seg,
-                        Side::Server,
-                        k,
-                        "server key differs from an earlier one",
-                    );
+                    let (sender, mismatch) = if ack {
+                        (Side::Server, "server key differs from an earlier one")
+                    } else {
+                        (
+                            Side::Client,
+                            "client key in the third ACK differs from the SYN's",
+                        )
+                    };
+                    self.learn_key(cid, fid, seg, sender, k, mismatch);
                 }
             }
             // The client asked for MPTCP (this flow exists because its SYN did), the server
