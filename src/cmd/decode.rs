@@ -89,24 +89,10 @@ pub enum SubtypeFilter {
 impl SubtypeFilter {
     fn matches(self, item: &Item<'_>) -> bool {
         match item {
-            Item::Option(o) => self.name() == o.subtype().json_name(),
+            // The value names are the options' JSON names.
+            Item::Option(o) => clap::ValueEnum::to_possible_value(&self)
+                .is_some_and(|v| v.get_name() == o.subtype().json_name()),
             Item::Malformed { .. } => self == SubtypeFilter::Malformed,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            SubtypeFilter::MpCapable => "mp_capable",
-            SubtypeFilter::MpJoin => "mp_join",
-            SubtypeFilter::Dss => "dss",
-            SubtypeFilter::AddAddr => "add_addr",
-            SubtypeFilter::RemoveAddr => "remove_addr",
-            SubtypeFilter::MpPrio => "mp_prio",
-            SubtypeFilter::MpFail => "mp_fail",
-            SubtypeFilter::MpFastclose => "mp_fastclose",
-            SubtypeFilter::MpTcprst => "mp_tcprst",
-            SubtypeFilter::Unknown => "unknown",
-            SubtypeFilter::Malformed => "malformed",
         }
     }
 }
@@ -398,5 +384,27 @@ impl std::fmt::Display for Endpoint {
             IpAddr::V4(a) => write!(f, "{a}:{}", self.1),
             IpAddr::V6(a) => write!(f, "[{a}]:{}", self.1),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::*;
+
+    /// `--subtype` takes exactly the JSON names of the subtypes, and `malformed`.
+    #[test]
+    fn subtype_filter_names_are_the_json_names() {
+        let filters: HashSet<String> = SubtypeFilter::value_variants()
+            .iter()
+            .filter_map(ValueEnum::to_possible_value)
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        let mut names: HashSet<String> = (0..=15u8)
+            .map(|code| Subtype::from_code(code).json_name().to_owned())
+            .collect();
+        names.insert("malformed".to_owned());
+        assert_eq!(filters, names);
     }
 }
