@@ -633,13 +633,8 @@ impl Render for ConnsReport {
 #[cfg(all(test, target_endian = "little"))]
 mod tests {
     use super::*;
-    use crate::kernel::netlink::Reply;
+    use crate::kernel::netlink::testing::fixture;
     use crate::kernel::sock_diag::{parse_mptcp, parse_subflows};
-
-    fn fixture(name: &str) -> Reply {
-        let path = format!("{}/testdata/netlink/{name}", env!("CARGO_MANIFEST_DIR"));
-        Reply::from_bytes(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
-    }
 
     fn all() -> Filter {
         Filter {

@@ -563,7 +563,7 @@ pub(crate) fn string(v: &[u8]) -> String {
     String::from_utf8_lossy(v).into_owned()
 }
 
-/// Shared by the tests of the parsers: a reply of hand-made messages.
+/// Shared by the tests of the parsers: a reply of hand-made messages, or a recorded one.
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
@@ -588,6 +588,12 @@ pub(crate) mod testing {
 
     pub fn reply(parts: &[Vec<u8>]) -> Reply {
         Reply::from_bytes(parts.concat())
+    }
+
+    /// A reply recorded from the kernel: `testdata/netlink/NAME` (see its README).
+    pub fn fixture(name: &str) -> Reply {
+        let path = format!("{}/testdata/netlink/{name}", env!("CARGO_MANIFEST_DIR"));
+        Reply::from_bytes(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
     }
 }
 

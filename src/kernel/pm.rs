@@ -609,12 +609,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::kernel::netlink::testing::{done, error, msg, reply};
-
-    fn fixture(name: &str) -> Reply {
-        let path = format!("{}/testdata/netlink/{name}", env!("CARGO_MANIFEST_DIR"));
-        Reply::from_bytes(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
-    }
+    use crate::kernel::netlink::testing::{done, error, fixture, msg, reply};
 
     /// The family id the recorded fixtures were made with: read from the recorded lookup.
     fn recorded_family() -> u16 {

@@ -1041,13 +1041,8 @@ mod tests {
     /// there, c3 10.0.3.1/24 set down, 2001:db8:1::1/64 on c1.
     #[cfg(target_endian = "little")]
     fn recorded() -> Network {
-        let read = |name: &str| {
-            let path = format!(
-                "{}/testdata/netlink/rtnl-{name}.bin",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            Reply::from_bytes(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
-        };
+        use crate::kernel::netlink::testing::fixture;
+        let read = |name: &str| fixture(&format!("rtnl-{name}.bin"));
         let mut routes = parse_routes(&read("routes4")).unwrap();
         routes.extend(parse_routes(&read("routes6")).unwrap());
         let mut rules = parse_rules(&read("rules4")).unwrap();

@@ -830,14 +830,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::kernel::netlink::testing::{done, error, msg, reply};
+    use crate::kernel::netlink::testing::{done, error, fixture, msg, reply};
     use crate::kernel::netlink::{put_attr, put_nested};
     use netlink_packet_core::NLM_F_MULTIPART;
-
-    fn fixture(name: &str) -> Reply {
-        let path = format!("{}/testdata/netlink/{name}", env!("CARGO_MANIFEST_DIR"));
-        Reply::from_bytes(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
-    }
 
     #[test]
     fn request_carries_the_protocol_attribute() {
