@@ -29,13 +29,13 @@ use serde::Serialize;
 
 use crate::cli::NetnsArg;
 use crate::cmd::conns::{self, ConnsReport, Filter, addr_port};
-use crate::cmd::endpoints::{EndpointRecord, fetch as fetch_endpoints};
-use crate::cmd::status::{State, answer};
+use crate::cmd::endpoints::EndpointRecord;
+use crate::cmd::status::{self, State, answer};
 use crate::cmd::{Status, in_netns};
 use crate::kernel::mib::{self, Group, Level as MibLevel};
 use crate::kernel::netlink::{Netlink, Protocol};
 use crate::kernel::netns::{NetnsTarget, run_in};
-use crate::kernel::pm::{Limits, Pm};
+use crate::kernel::pm::Limits;
 use crate::kernel::procfs::{Counters, Proc, Process, SysctlValue, Sysctls};
 use crate::kernel::route::{self, Lookup, Network, OperState, RT_TABLE_MAIN};
 use crate::kernel::sock_diag::{
@@ -1238,20 +1238,12 @@ fn daemons(proc: &Proc) -> Vec<Process> {
 }
 
 /// Reads everything [`evaluate`] looks at from the current namespace (`--netns` entered).
+#[must_use]
 pub fn gather(netns: Option<String>) -> Facts {
     let proc = Proc::live();
     let sysctls = proc.sysctls().ok().flatten();
-    let pm = Pm::open()
-        .map_err(anyhow::Error::from)
-        .and_then(|mut pm| Ok((pm.limits()?, fetch_endpoints(&mut pm)?)))
-        .map_err(|e| format!("{e:#}"));
-    let all = Filter {
-        states: states::ALL,
-        families: vec![AF_INET, AF_INET6],
-        sport: None,
-        dport: None,
-        addr: None,
-    };
+    let pm = status::ask_pm();
+    let all = Filter::every_socket();
     Facts {
         netns,
         osrelease: proc.osrelease(),

@@ -84,6 +84,18 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Every MPTCP socket and subflow, in any state, IPv4 and IPv6.
+    #[must_use]
+    pub fn every_socket() -> Self {
+        Filter {
+            states: states::ALL,
+            families: vec![AF_INET, AF_INET6],
+            sport: None,
+            dport: None,
+            addr: None,
+        }
+    }
+
     #[must_use]
     pub fn from_args(a: &ConnsArgs) -> Self {
         let states = if a.listening {

@@ -22,14 +22,12 @@ use serde::Serialize;
 
 use crate::cli::NetnsArg;
 use crate::cmd::conns::{self, ConnsReport, Filter};
-use crate::cmd::endpoints::fetch as fetch_endpoints;
 use crate::cmd::status::{self, StatusReport};
 use crate::cmd::{Status, in_netns};
 use crate::kernel::mib::{self, Level};
-use crate::kernel::pm::Pm;
 use crate::kernel::probe;
 use crate::kernel::procfs::{Counters, Proc, SysctlValue};
-use crate::kernel::sock_diag::{AF_INET, AF_INET6, TcpState, states};
+use crate::kernel::sock_diag::TcpState;
 use crate::output::prometheus::{self, Family, MetricType};
 use crate::output::{Output, Render, Style};
 
@@ -409,19 +407,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 pub fn run(args: &ExportArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {
     let report = in_netns(&args.netns, || {
         let proc = Proc::live();
-        let pm = Pm::open()
-            .map_err(anyhow::Error::from)
-            .and_then(|mut pm| Ok((pm.limits()?, fetch_endpoints(&mut pm)?)))
-            .map_err(|e| format!("{e:#}"));
-        let status = status::collect(&proc, probe::mptcp_socket(), pm)?;
+        let status = status::collect(&proc, probe::mptcp_socket(), status::ask_pm())?;
         let counters = proc.counters().ok();
-        let all = Filter {
-            states: states::ALL,
-            families: vec![AF_INET, AF_INET6],
-            sport: None,
-            dport: None,
-            addr: None,
-        };
+        let all = Filter::every_socket();
         // Without MPTCP there is nothing to list; the other families still say so.
         let conns = conns::fetch(&all).ok();
         Ok(collect(
@@ -449,6 +437,7 @@ mod tests {
 
     use super::*;
     use crate::cmd::conns::{Connection, Subflow};
+    use crate::kernel::sock_diag::AF_INET;
     use crate::kernel::sock_diag::SubflowFlags;
     use crate::mptcp::types::Token;
     use crate::output::Format;

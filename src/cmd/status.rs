@@ -70,13 +70,17 @@ pub struct SocketCheck {
 /// What the path manager said: limits and endpoints, or why not.
 pub type PmAnswer = Result<(Limits, Vec<EndpointRecord>), String>;
 
+/// Asks the path manager of the current namespace for its limits and endpoints.
+pub fn ask_pm() -> PmAnswer {
+    Pm::open()
+        .map_err(anyhow::Error::from)
+        .and_then(|mut pm| Ok((pm.limits()?, fetch_endpoints(&mut pm)?)))
+        .map_err(|e| format!("{e:#}"))
+}
+
 pub fn run(args: &StatusArgs, out: &mut Output<'_>) -> anyhow::Result<Status> {
     let report = in_netns(&args.netns, || {
-        let pm = Pm::open()
-            .map_err(anyhow::Error::from)
-            .and_then(|mut pm| Ok((pm.limits()?, fetch_endpoints(&mut pm)?)))
-            .map_err(|e| format!("{e:#}"));
-        collect(&Proc::live(), probe::mptcp_socket(), pm)
+        collect(&Proc::live(), probe::mptcp_socket(), ask_pm())
     })?;
     out.report(&report)?;
     Ok(Status::Ok)
