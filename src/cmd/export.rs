@@ -445,13 +445,6 @@ mod tests {
     /// (name, labels, value) of each sample.
     type Samples = Vec<(String, BTreeMap<String, String>, f64)>;
 
-    fn testdata(name: &str) -> Proc {
-        Proc::at(format!(
-            "{}/testdata/proc/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-    }
-
     /// A minimal parser of the text format: (name, labels, value) per sample, and the TYPE
     /// of each family; checks that every sample follows its family's HELP and TYPE.
     pub(crate) fn parse(text: &str) -> (Samples, BTreeMap<String, String>) {
@@ -585,7 +578,7 @@ mod tests {
 
     fn exported(per_subflow: bool) -> (Samples, BTreeMap<String, String>) {
         let status = status::collect(
-            &testdata("6.18"),
+            &Proc::testdata("6.18"),
             Ok(()),
             Ok((
                 crate::kernel::pm::Limits {
@@ -596,7 +589,7 @@ mod tests {
             )),
         )
         .unwrap();
-        let counters = testdata("6.18").counters().unwrap();
+        let counters = Proc::testdata("6.18").counters().unwrap();
         let r = collect(&status, Some(&counters), Some(&report()), per_subflow);
         let mut buf = Vec::new();
         Output::new(&mut buf, Format::Text, Style::default())
@@ -630,7 +623,7 @@ mod tests {
         );
         assert_eq!(value(&s, "mptcp_info", &[("path_manager", "kernel")]), 1.0);
         // Every counter of the recorded netstat, with its value.
-        let counters = testdata("6.18").counters().unwrap();
+        let counters = Proc::testdata("6.18").counters().unwrap();
         for (name, v) in &counters.values {
             let family = if mib::is_gauge(name) {
                 "mptcp_mib_current"

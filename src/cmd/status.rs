@@ -263,13 +263,6 @@ mod tests {
     use super::*;
     use crate::kernel::{ENOPROTOOPT, EPROTONOSUPPORT};
 
-    fn testdata(name: &str) -> Proc {
-        Proc::at(format!(
-            "{}/testdata/proc/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-    }
-
     fn render(r: &StatusReport) -> String {
         let mut buf = Vec::new();
         r.render(&mut buf, Style::default()).unwrap();
@@ -288,7 +281,7 @@ mod tests {
 
     #[test]
     fn upstream_enabled() {
-        let r = collect(&testdata("6.18"), Ok(()), Ok(pm())).unwrap();
+        let r = collect(&Proc::testdata("6.18"), Ok(()), Ok(pm())).unwrap();
         assert!(r.enabled);
         assert!(render(&r).starts_with("MPTCP: enabled\n"));
         assert_eq!(r.sysctls["enabled"], Some(SysctlValue::Int(1)));
@@ -301,7 +294,7 @@ mod tests {
 
     #[test]
     fn upstream_disabled_by_sysctl() {
-        let r = collect(&testdata("6.18-disabled"), Err(ENOPROTOOPT), Ok(pm())).unwrap();
+        let r = collect(&Proc::testdata("6.18-disabled"), Err(ENOPROTOOPT), Ok(pm())).unwrap();
         assert!(!r.enabled);
         assert_eq!(r.state, State::Disabled);
         assert!(render(&r).starts_with("MPTCP: disabled (net.mptcp.enabled = 0)\n"));
@@ -314,7 +307,7 @@ mod tests {
     #[test]
     fn kernel_without_mptcp() {
         let r = collect(
-            &testdata("no-mptcp"),
+            &Proc::testdata("no-mptcp"),
             Err(EPROTONOSUPPORT),
             Err("generic netlink family \"mptcp_pm\" not found: is this kernel built with CONFIG_MPTCP?".into()),
         )
@@ -336,7 +329,7 @@ mod tests {
     fn out_of_tree_kernel() {
         // IPPROTO_MPTCP does not exist there: the socket probe fails, the sysctl answers.
         let r = collect(
-            &testdata("out-of-tree-0.91"),
+            &Proc::testdata("out-of-tree-0.91"),
             Err(EPROTONOSUPPORT),
             Err("no mptcp_pm".into()),
         )

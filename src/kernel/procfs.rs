@@ -141,6 +141,15 @@ impl Proc {
         Proc { root, net }
     }
 
+    /// A recorded `/proc`: `testdata/proc/NAME` (see its README).
+    #[cfg(test)]
+    pub(crate) fn testdata(name: &str) -> Self {
+        Proc::at(format!(
+            "{}/testdata/proc/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+    }
+
     /// `kernel.osrelease`, as `uname -r` prints it.
     #[must_use]
     pub fn osrelease(&self) -> Option<String> {
@@ -433,13 +442,6 @@ pub fn sysctl_meaning(name: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    fn testdata(name: &str) -> Proc {
-        Proc::at(format!(
-            "{}/testdata/proc/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-    }
-
     #[test]
     fn sysctl_values() {
         assert_eq!(SysctlValue::parse("120\n"), SysctlValue::Int(120));
@@ -455,7 +457,7 @@ mod tests {
 
     #[test]
     fn upstream_6_18() {
-        let p = testdata("6.18");
+        let p = Proc::testdata("6.18");
         let s = p.sysctls().unwrap().unwrap();
         // The directory listing of this kernel, sorted (ls /proc/sys/net/mptcp).
         let names: Vec<_> = s.entries.iter().map(|e| e.name.as_str()).collect();
@@ -494,7 +496,7 @@ mod tests {
 
     #[test]
     fn no_mptcp() {
-        let p = testdata("no-mptcp");
+        let p = Proc::testdata("no-mptcp");
         assert_eq!(p.sysctls().unwrap(), None);
         assert!(matches!(p.counters(), Err(KernelError::NoCounters { .. })));
     }
@@ -502,7 +504,7 @@ mod tests {
     #[cfg(target_endian = "little")]
     #[test]
     fn out_of_tree_v0_91() {
-        let p = testdata("out-of-tree-0.91");
+        let p = Proc::testdata("out-of-tree-0.91");
         let s = p.sysctls().unwrap().unwrap();
         assert!(s.is_out_of_tree());
         assert_eq!(s.get("mptcp_enabled"), Some(&SysctlValue::Int(1)));
@@ -547,7 +549,7 @@ mod tests {
     #[test]
     fn processes_and_their_sockets() {
         // testdata/proc/processes: two processes made by hand (see testdata/README.md).
-        let p = testdata("processes");
+        let p = Proc::testdata("processes");
         let all = p.processes();
         let names: Vec<_> = all.iter().map(|p| (p.pid, p.comm.as_str())).collect();
         assert_eq!(names, vec![(100, "mptcpd"), (200, "curl")]);

@@ -8,13 +8,6 @@ use crate::kernel::route::{
 };
 use crate::kernel::sock_diag::MptcpInfo;
 
-fn testdata(name: &str) -> Proc {
-    Proc::at(format!(
-        "{}/testdata/proc/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-}
-
 fn endpoint(id: u8, addr: &str, flags: &[&str], dev: Option<(i32, &str)>) -> EndpointRecord {
     EndpointRecord {
         id: Some(id),
@@ -91,7 +84,7 @@ fn facts() -> Facts {
     Facts {
         netns: None,
         osrelease: Some("6.18.0".into()),
-        sysctls: testdata("6.18").sysctls().unwrap(),
+        sysctls: Proc::testdata("6.18").sysctls().unwrap(),
         socket: Ok(()),
         pm: Ok((
             Limits {
@@ -144,7 +137,7 @@ fn a_kernel_without_mptcp_is_the_only_finding() {
 #[test]
 fn out_of_tree_kernel_is_judged_by_its_own_sysctl() {
     let mut f = facts();
-    f.sysctls = testdata("out-of-tree-0.91").sysctls().unwrap();
+    f.sysctls = Proc::testdata("out-of-tree-0.91").sysctls().unwrap();
     f.socket = Err(crate::kernel::EPROTONOSUPPORT);
     let r = evaluate(&f);
     assert!(r.ok, "{r:#?}");
@@ -156,7 +149,7 @@ fn out_of_tree_kernel_is_judged_by_its_own_sysctl() {
 #[test]
 fn disabled_by_sysctl_is_a_problem_with_the_command_for_its_namespace() {
     let mut f = facts();
-    f.sysctls = testdata("6.18-disabled").sysctls().unwrap();
+    f.sysctls = Proc::testdata("6.18-disabled").sysctls().unwrap();
     f.socket = Err(ENOPROTOOPT);
     f.netns = Some("blue".into());
     let r = evaluate(&f);
@@ -442,7 +435,7 @@ fn connections_that_fell_back_or_lack_subflows() {
 #[test]
 fn userspace_path_manager_needs_a_daemon() {
     let mut f = facts();
-    let mut s = testdata("6.18").sysctls().unwrap().unwrap();
+    let mut s = Proc::testdata("6.18").sysctls().unwrap().unwrap();
     for e in &mut s.entries {
         if e.name == "path_manager" {
             e.value = Some(SysctlValue::Text("userspace".into()));
@@ -459,7 +452,7 @@ fn userspace_path_manager_needs_a_daemon() {
             .ends_with("sysctl -w net.mptcp.path_manager=kernel")
     );
     assert_eq!(of(&r, "limits")[0].status, Verdict::Skipped);
-    f.daemons = testdata("processes")
+    f.daemons = Proc::testdata("processes")
         .processes()
         .into_iter()
         .filter(|p| p.comm == "mptcpd")
@@ -474,7 +467,7 @@ fn userspace_path_manager_needs_a_daemon() {
 
 #[test]
 fn processes_plain_tcp_mptcp_and_idle() {
-    let proc = testdata("processes");
+    let proc = Proc::testdata("processes");
     let curl = proc.process(200).unwrap();
     let mut f = facts();
     f.processes = vec![ProcessSockets {
